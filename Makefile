@@ -1,0 +1,58 @@
+# The two commands: `make run` and `make test`. Both create .venv on first use.
+PYTHON_BIN ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Development defaults; production sets its own environment (see README).
+DEV_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
+TEST_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-secret}
+
+.PHONY: run test lint format check install install-test install-dev clean
+
+run: $(VENV)/.installed
+	$(DEV_ENV) $(PY) manage.py migrate --no-input
+	$(DEV_ENV) $(PY) manage.py loaddata founding_2018
+	@echo ""
+	@echo "  ASCN Registry: http://$(HOST):$(PORT)/   (staff admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "  Create a staff login with:  $(PY) manage.py createsuperuser"
+	@echo ""
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed-test
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: $(VENV)/.installed
+	$(TEST_ENV) $(PY) manage.py check
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/bin/python:
+	$(PYTHON_BIN) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

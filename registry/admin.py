@@ -1,0 +1,182 @@
+from django import forms
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agreement, City, MemberState, Network, Officer, Organisation, Source
+
+admin.site.site_header = _("ASCN Registry administration")
+admin.site.site_title = _("ASCN Registry")
+admin.site.index_title = _("Registry records")
+
+
+class RegistryAdmin(admin.ModelAdmin):
+    """Defaults for tables that may grow to tens of thousands of rows."""
+
+    list_per_page = 50
+    # Counting every row of a large table on each changelist page is the slowest query
+    # the admin runs; the filtered count is enough to page through results.
+    show_full_result_count = False
+    save_on_top = True
+
+
+class OfficerInline(admin.TabularInline):
+    model = Officer
+    fk_name = "city"
+    fields = ["name", "designation", "role", "start_date", "end_date", "last_verified"]
+    extra = 0
+    show_change_link = True
+
+
+class CityInline(admin.TabularInline):
+    model = City
+    fields = ["name", "slug", "latitude", "longitude", "pilot_since"]
+    prepopulated_fields = {"slug": ["name"]}
+    extra = 0
+    show_change_link = True
+
+
+class NationalRepresentativeInline(admin.TabularInline):
+    model = Officer
+    fk_name = "member_state"
+    fields = ["name", "designation", "role", "start_date", "end_date", "last_verified"]
+    extra = 0
+    show_change_link = True
+    verbose_name = _("national representative")
+    verbose_name_plural = _("national representatives")
+
+
+@admin.register(Source)
+class SourceAdmin(RegistryAdmin):
+    list_display = ["title", "publisher", "published_on", "retrieved_on", "link"]
+    list_filter = ["publisher"]
+    search_fields = ["title", "publisher", "url"]
+    ordering = ["title"]
+    prepopulated_fields = {"slug": ["title"]}
+
+    @admin.display(description=_("URL"))
+    def link(self, obj):
+        if not obj.url:
+            return "—"
+        return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', obj.url, obj.url)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(RegistryAdmin):
+    list_display = ["name", "abbreviation", "last_verified"]
+    search_fields = ["name", "abbreviation"]
+    ordering = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["sources"]
+
+
+@admin.register(Network)
+class NetworkAdmin(RegistryAdmin):
+    list_display = ["name", "acronym", "launch_date", "inaugural_meeting_date", "last_verified"]
+    search_fields = ["name", "acronym"]
+    ordering = ["name"]
+    prepopulated_fields = {"slug": ["acronym"]}
+    autocomplete_fields = ["sources"]
+
+
+@admin.register(MemberState)
+class MemberStateAdmin(RegistryAdmin):
+    list_display = ["name", "code", "code_alpha3", "network", "last_verified"]
+    list_select_related = ["network"]
+    search_fields = ["name", "code", "code_alpha3"]
+    ordering = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["network", "sources"]
+    inlines = [CityInline, NationalRepresentativeInline]
+
+
+@admin.register(City)
+class CityAdmin(RegistryAdmin):
+    list_display = [
+        "name",
+        "member_state",
+        "latitude",
+        "longitude",
+        "pilot_since",
+        "last_verified",
+    ]
+    list_select_related = ["member_state"]
+    list_filter = ["member_state", "pilot_since"]
+    search_fields = ["name", "member_state__name", "member_state__code"]
+    ordering = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["member_state", "network", "sources"]
+    inlines = [OfficerInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_state()
+
+
+@admin.register(Officer)
+class OfficerAdmin(RegistryAdmin):
+    list_display = ["name", "role", "post", "start_date", "end_date", "last_verified"]
+    list_select_related = ["city__member_state", "member_state"]
+    list_filter = ["role", "city__member_state", "member_state"]
+    search_fields = ["name", "designation", "city__name", "member_state__name"]
+    ordering = ["name", "start_date"]
+    autocomplete_fields = ["city", "member_state", "sources"]
+    fieldsets = [
+        (None, {"fields": ["name", "designation", "role"]}),
+        (_("Post"), {"fields": ["city", "member_state", "start_date", "end_date"]}),
+        (_("Sources"), {"fields": ["sources", "last_verified"]}),
+    ]
+
+    @admin.display(description=_("post"), ordering="city__name")
+    def post(self, obj):
+        return obj.city or obj.member_state
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_posts()
+
+
+class AgreementAdminForm(forms.ModelForm):
+    class Meta:
+        model = Agreement
+        fields = [
+            "title",
+            "slug",
+            "kind",
+            "parties",
+            "date",
+            "date_precision",
+            "event",
+            "summary",
+            "amount",
+            "currency",
+            "network",
+            "sources",
+            "last_verified",
+        ]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "parties" in cleaned_data:
+            self.instance.kind = cleaned_data.get("kind", self.instance.kind)
+            try:
+                self.instance.clean_parties(cleaned_data["parties"])
+            except forms.ValidationError as error:
+                self.add_error("parties", error)
+        return cleaned_data
+
+
+@admin.register(Agreement)
+class AgreementAdmin(RegistryAdmin):
+    form = AgreementAdminForm
+    list_display = ["title", "kind", "date", "party_names", "amount", "currency"]
+    list_filter = ["kind", "date"]
+    search_fields = ["title", "summary", "event", "parties__name"]
+    ordering = ["-date", "title"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["parties", "network", "sources"]
+
+    @admin.display(description=_("parties"))
+    def party_names(self, obj):
+        return "; ".join(party.name for party in obj.parties.all())
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_parties()

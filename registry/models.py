@@ -1,0 +1,573 @@
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# A fact not re-checked for this long is shown as possibly out of date.
+STALE_AFTER = datetime.timedelta(days=2 * 365)
+
+# Staff import and export spreadsheets: django-import-export checks these permissions
+# (IMPORT_EXPORT_IMPORT_PERMISSION_CODE / IMPORT_EXPORT_EXPORT_PERMISSION_CODE).
+REGISTRY_PERMISSIONS = ("add", "change", "delete", "view", "import", "export")
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date the sources give: "April 2018" is stored as 2018-04-01, month."""
+
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
+
+
+class Verifiable(models.Model):
+    """A record whose facts are checked against sources from time to time."""
+
+    last_verified = models.DateField(
+        _("last verified"),
+        null=True,
+        blank=True,
+        help_text=_("When staff last checked this record against its sources."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def is_stale(self, today=None):
+        """Never verified, or verified more than two years ago."""
+        if self.last_verified is None:
+            return True
+        today = today or timezone.localdate()
+        return today - self.last_verified > STALE_AFTER
+
+
+# Sources ----------------------------------------------------------------------------------
+
+
+class SourceQuerySet(models.QuerySet):
+    def get_by_natural_key(self, title):
+        return self.get(title=title)
+
+
+class Source(models.Model):
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+    url = models.URLField(_("URL"), max_length=500, blank=True)
+    retrieved_on = models.DateField(_("retrieved on"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["title"]
+        default_permissions = REGISTRY_PERMISSIONS
+        constraints = [
+            models.UniqueConstraint(fields=["title"], name="registry_source_unique_title"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("registry:source-list") + f"#{self.slug}"
+
+    def natural_key(self):
+        return (self.title,)
+
+
+# Organisations ----------------------------------------------------------------------------
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class Organisation(Verifiable):
+    """A party to an agreement: a government, an agency, a company or an alliance."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    abbreviation = models.CharField(_("abbreviation"), max_length=30, blank=True)
+    url = models.URLField(_("website"), max_length=500, blank=True)
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="organisations", verbose_name=_("sources")
+    )
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        default_permissions = REGISTRY_PERMISSIONS
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="registry_organisation_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.name,)
+
+
+# The network ------------------------------------------------------------------------------
+
+
+class NetworkQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Network(Verifiable):
+    name = models.CharField(_("name"), max_length=200)
+    acronym = models.CharField(_("acronym"), max_length=20, blank=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("aims and description"), blank=True)
+    launch_date = models.DateField(_("launch date"), null=True, blank=True)
+    launch_date_precision = models.CharField(
+        _("launch date precision"),
+        max_length=5,
+        choices=DatePrecision,
+        default=DatePrecision.DAY,
+    )
+    launch_event = models.CharField(_("launch event"), max_length=300, blank=True)
+    inaugural_meeting_date = models.DateField(_("inaugural meeting date"), null=True, blank=True)
+    inaugural_meeting_summary = models.TextField(_("inaugural meeting"), blank=True)
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="networks", verbose_name=_("sources")
+    )
+
+    objects = NetworkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("network")
+        verbose_name_plural = _("networks")
+        ordering = ["name"]
+        default_permissions = REGISTRY_PERMISSIONS
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("registry:home")
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+# Member states ----------------------------------------------------------------------------
+
+
+class MemberStateQuerySet(models.QuerySet):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class MemberState(Verifiable):
+    name = models.CharField(_("name"), max_length=100)
+    code = models.CharField(
+        _("ISO 3166-1 alpha-2 code"),
+        max_length=2,
+        help_text=_("Two capital letters, e.g. TH."),
+    )
+    code_alpha3 = models.CharField(_("ISO 3166-1 alpha-3 code"), max_length=3)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    network = models.ForeignKey(
+        Network,
+        on_delete=models.PROTECT,
+        related_name="member_states",
+        verbose_name=_("network"),
+    )
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="member_states", verbose_name=_("sources")
+    )
+
+    objects = MemberStateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("member state")
+        verbose_name_plural = _("member states")
+        ordering = ["name"]
+        default_permissions = REGISTRY_PERMISSIONS
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="registry_memberstate_unique_code"),
+            models.UniqueConstraint(
+                fields=["code_alpha3"], name="registry_memberstate_unique_code_alpha3"
+            ),
+            models.UniqueConstraint(fields=["name"], name="registry_memberstate_unique_name"),
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{2}$"),
+                name="registry_memberstate_code_is_alpha2",
+            ),
+            models.CheckConstraint(
+                condition=Q(code_alpha3__regex=r"^[A-Z]{3}$"),
+                name="registry_memberstate_code_alpha3_is_alpha3",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("registry:member-state-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.code,)
+
+
+# Cities -----------------------------------------------------------------------------------
+
+
+class CityQuerySet(models.QuerySet):
+    """Cities with what their pages and the admin changelist show, in one query each."""
+
+    def get_by_natural_key(self, member_state_code, name):
+        return self.get(member_state__code=member_state_code, name=name)
+
+    def with_state(self):
+        return self.select_related("member_state")
+
+    def pilot_on(self, day):
+        """Cities that were pilot cities on `day` (an unknown start counts as a member)."""
+        return self.filter(Q(pilot_since__isnull=True) | Q(pilot_since__lte=day))
+
+
+class City(Verifiable):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    member_state = models.ForeignKey(
+        MemberState,
+        on_delete=models.PROTECT,
+        related_name="cities",
+        verbose_name=_("member state"),
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=8, decimal_places=5, null=True, blank=True
+    )
+    pilot_since = models.DateField(
+        _("pilot city since"),
+        null=True,
+        blank=True,
+        help_text=_("When the city joined the network as a pilot city."),
+    )
+    pilot_since_precision = models.CharField(
+        _("pilot city since: precision"),
+        max_length=5,
+        choices=DatePrecision,
+        default=DatePrecision.DAY,
+    )
+    action_plan_url = models.URLField(_("action plan URL"), max_length=500, blank=True)
+    network = models.ForeignKey(
+        Network, on_delete=models.PROTECT, related_name="cities", verbose_name=_("network")
+    )
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="cities", verbose_name=_("sources")
+    )
+
+    objects = CityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        ordering = ["name", "member_state__name"]
+        default_permissions = REGISTRY_PERMISSIONS
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member_state", "name"], name="registry_city_unique_name_per_state"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90) | Q(latitude__isnull=True),
+                name="registry_city_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180) | Q(longitude__isnull=True),
+                name="registry_city_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="registry_city_both_or_no_coordinates",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("registry:city-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (*self.member_state.natural_key(), self.name)
+
+    natural_key.dependencies = ["registry.memberstate"]
+
+
+# Officers ---------------------------------------------------------------------------------
+
+
+class OfficerQuerySet(models.QuerySet):
+    """Tenures of posts, with the city and state each one belongs to."""
+
+    def get_by_natural_key(self, name, start_date, member_state_code, city_name=None):
+        if city_name is None:
+            return self.get(
+                name=name,
+                start_date=start_date,
+                member_state__code=member_state_code,
+                city__isnull=True,
+            )
+        return self.get(
+            name=name,
+            start_date=start_date,
+            city__member_state__code=member_state_code,
+            city__name=city_name,
+        )
+
+    def with_posts(self):
+        return self.select_related("city__member_state", "member_state")
+
+    def current(self):
+        return self.filter(end_date__isnull=True)
+
+    def in_post_on(self, day):
+        """Tenures that covered `day`; an unknown start date does not exclude a tenure."""
+        return self.filter(
+            Q(start_date__isnull=True) | Q(start_date__lte=day),
+            Q(end_date__isnull=True) | Q(end_date__gte=day),
+        )
+
+
+class Officer(Verifiable):
+    """One person's tenure of a post: a city's CSCO or a member state's National Representative."""
+
+    class Role(models.TextChoices):
+        CSCO = "csco", _("Chief Smart City Officer")
+        NATIONAL_REPRESENTATIVE = "national_representative", _("National Representative")
+
+    name = models.CharField(_("name"), max_length=200)
+    designation = models.CharField(
+        _("designation"),
+        max_length=500,
+        blank=True,
+        help_text=_("Title and organisation, as the source writes them."),
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role, default=Role.CSCO)
+    city = models.ForeignKey(
+        City,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="officers",
+        verbose_name=_("city"),
+        help_text=_("For a Chief Smart City Officer."),
+    )
+    member_state = models.ForeignKey(
+        MemberState,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="national_representatives",
+        verbose_name=_("member state"),
+        help_text=_("For a National Representative."),
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(
+        _("end date"), null=True, blank=True, help_text=_("Empty while the officer is in post.")
+    )
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="officers", verbose_name=_("sources")
+    )
+
+    objects = OfficerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("officer")
+        verbose_name_plural = _("officers")
+        ordering = ["name", "start_date"]
+        default_permissions = REGISTRY_PERMISSIONS
+        indexes = [
+            models.Index(fields=["city", "end_date"], name="registry_officer_city_end"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(city__isnull=False, member_state__isnull=True)
+                | Q(city__isnull=True, member_state__isnull=False),
+                name="registry_officer_city_xor_member_state",
+            ),
+            models.CheckConstraint(
+                condition=Q(role="csco", city__isnull=False)
+                | Q(role="national_representative", member_state__isnull=False),
+                name="registry_officer_role_matches_post",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="registry_officer_end_after_start",
+            ),
+            # One tenure per person, post and start date; NULL start dates are compared too,
+            # which a plain unique constraint would not do.
+            models.UniqueConstraint(
+                fields=["city", "name", "start_date"],
+                condition=Q(city__isnull=False, start_date__isnull=False),
+                name="registry_officer_unique_city_tenure",
+            ),
+            models.UniqueConstraint(
+                fields=["city", "name"],
+                condition=Q(city__isnull=False, start_date__isnull=True),
+                name="registry_officer_unique_city_tenure_undated",
+            ),
+            models.UniqueConstraint(
+                fields=["member_state", "name", "start_date"],
+                condition=Q(member_state__isnull=False, start_date__isnull=False),
+                name="registry_officer_unique_state_tenure",
+            ),
+            models.UniqueConstraint(
+                fields=["member_state", "name"],
+                condition=Q(member_state__isnull=False, start_date__isnull=True),
+                name="registry_officer_unique_state_tenure_undated",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.post_name})"
+
+    def get_absolute_url(self):
+        if self.city_id:
+            return self.city.get_absolute_url()
+        return self.member_state.get_absolute_url()
+
+    def clean(self):
+        super().clean()
+        if self.role == self.Role.CSCO and (not self.city_id or self.member_state_id):
+            raise ValidationError(
+                {"city": _("A Chief Smart City Officer belongs to a city, not a member state.")}
+            )
+        if self.role == self.Role.NATIONAL_REPRESENTATIVE and (
+            not self.member_state_id or self.city_id
+        ):
+            raise ValidationError(
+                {
+                    "member_state": _(
+                        "A National Representative belongs to a member state, not a city."
+                    )
+                }
+            )
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The end date is before the start date.")})
+
+    def natural_key(self):
+        if self.city_id:
+            return (self.name, self.start_date, *self.city.natural_key())
+        return (self.name, self.start_date, *self.member_state.natural_key())
+
+    natural_key.dependencies = ["registry.city", "registry.memberstate"]
+
+    @property
+    def post_name(self):
+        """ "Chief Smart City Officer, Phnom Penh" or "National Representative, Thailand"."""
+        place = self.city if self.city_id else self.member_state
+        return f"{self.get_role_display()}, {place}"
+
+    @property
+    def is_current(self):
+        return self.end_date is None
+
+    @property
+    def state(self):
+        """The member state of the post, whichever kind of post it is."""
+        return self.city.member_state if self.city_id else self.member_state
+
+
+# Agreements -------------------------------------------------------------------------------
+
+
+class AgreementQuerySet(models.QuerySet):
+    def get_by_natural_key(self, title):
+        return self.get(title=title)
+
+    def with_parties(self):
+        return self.prefetch_related("parties")
+
+
+class Agreement(Verifiable):
+    """An agreement signed, or support pledged, by partners of the network."""
+
+    class Kind(models.TextChoices):
+        MOU = "mou", _("Memorandum of understanding")
+        AGREEMENT = "agreement", _("Agreement")
+        FUNDING = "funding", _("Funding commitment")
+        OTHER = "other", _("Other support")
+
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.AGREEMENT)
+    parties = models.ManyToManyField(
+        Organisation, blank=True, related_name="agreements", verbose_name=_("parties")
+    )
+    date = models.DateField(_("date signed or announced"), null=True, blank=True)
+    date_precision = models.CharField(
+        _("date precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
+    )
+    event = models.CharField(_("event"), max_length=300, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    amount = models.DecimalField(
+        _("amount"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, help_text=_("ISO 4217 code, e.g. AUD.")
+    )
+    network = models.ForeignKey(
+        Network, on_delete=models.PROTECT, related_name="agreements", verbose_name=_("network")
+    )
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="agreements", verbose_name=_("sources")
+    )
+
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["-date", "title"]
+        default_permissions = REGISTRY_PERMISSIONS
+        constraints = [
+            models.UniqueConstraint(fields=["title"], name="registry_agreement_unique_title"),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
+                name="registry_agreement_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True, currency="")
+                | Q(amount__isnull=False, currency__regex=r"^[A-Z]{3}$"),
+                name="registry_agreement_amount_has_currency",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("registry:agreement-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.title,)
+
+    def clean_parties(self, parties):
+        """Parties live in a many-to-many table, out of reach of a CHECK constraint."""
+        if self.kind == self.Kind.MOU and len(parties) < 2:
+            raise ValidationError(
+                _("A memorandum of understanding needs at least two parties."), code="parties"
+            )

@@ -1,0 +1,117 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from registry.models import Agreement, City, MemberState, Network, Officer, Organisation, Source
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+REGISTRY_MODELS = [Network, MemberState, City, Officer, Agreement, Source, Organisation]
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:registry_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.mark.parametrize("model", REGISTRY_MODELS, ids=lambda m: m.__name__)
+def test_editor_opens_changelist_add_and_change_pages(founding, editor_client, model):
+    obj = model.objects.first()
+    for url in (
+        admin_url(model, "changelist"),
+        admin_url(model, "add"),
+        admin_url(model, "change", obj.pk),
+    ):
+        response = editor_client.get(url)
+        assert response.status_code == 200, url
+    search = editor_client.get(admin_url(model, "changelist"), {"q": "a"})
+    assert search.status_code == 200
+
+
+@pytest.mark.parametrize("model", REGISTRY_MODELS, ids=lambda m: m.__name__)
+def test_viewer_can_view_but_not_change(founding, viewer_client, model):
+    obj = model.objects.first()
+    assert viewer_client.get(admin_url(model, "changelist")).status_code == 200
+    change = viewer_client.get(admin_url(model, "change", obj.pk))
+    assert change.status_code == 200
+    assert b'name="_save"' not in change.content
+    assert viewer_client.get(admin_url(model, "add")).status_code == 403
+    assert (
+        viewer_client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    )
+    assert model.objects.filter(pk=obj.pk).exists()
+
+
+def test_viewer_post_to_change_form_changes_nothing(founding, viewer_client):
+    city = City.objects.get(name="Phnom Penh")
+    response = viewer_client.post(admin_url(City, "change", city.pk), {"name": "Renamed"})
+    assert response.status_code == 403
+    city.refresh_from_db()
+    assert city.name == "Phnom Penh"
+
+
+@pytest.mark.parametrize("model", REGISTRY_MODELS, ids=lambda m: m.__name__)
+def test_anonymous_user_is_sent_to_log_in(founding, client, model):
+    response = client.get(admin_url(model, "changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_editor_adds_a_city_through_the_admin(founding, editor_client):
+    thailand = MemberState.objects.get(code="TH")
+    response = editor_client.post(
+        admin_url(City, "add"),
+        {
+            "name": "Khon Kaen",
+            "slug": "khon-kaen",
+            "member_state": thailand.pk,
+            "latitude": "16.44190",
+            "longitude": "102.83600",
+            "pilot_since_precision": "day",
+            "network": founding.pk,
+            "officers-TOTAL_FORMS": "0",
+            "officers-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert City.objects.get(slug="khon-kaen").member_state == thailand
+
+
+def test_admin_form_rejects_an_mou_with_one_party(founding, editor_client):
+    undp = Organisation.objects.get(abbreviation="UNDP")
+    response = editor_client.post(
+        admin_url(Agreement, "add"),
+        {
+            "title": "Lonely MOU",
+            "slug": "lonely-mou",
+            "kind": "mou",
+            "parties": [undp.pk],
+            "date_precision": "day",
+            "network": founding.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert "at least two parties" in str(response.context["adminform"].form.errors)
+    assert not Agreement.objects.filter(slug="lonely-mou").exists()
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("model", [City, Officer, Agreement, MemberState])
+def test_changelist_queries_do_not_grow_with_the_table(founding, editor_client, model):
+    url = admin_url(model, "changelist")
+    small = count_queries(editor_client, url)
+    state = MemberState.objects.get(code="TH")
+    for n in range(474):
+        city = factories.city(name=f"Extra {n}", slug=f"extra-{n}", member_state=state)
+        factories.officer(city=city)
+        factories.agreement(parties=list(Organisation.objects.all()[:2]))
+    assert City.objects.count() == 500
+    assert count_queries(editor_client, url) == small
