@@ -5,8 +5,13 @@ DATABASE_URL; README.md documents each one).
 DEBUG is off unless DJANGO_DEBUG says otherwise, and without DEBUG a missing
 DJANGO_SECRET_KEY stops the process: a forgotten variable fails loudly instead of running
 production on a development key. `make run` and `make test` set DJANGO_DEBUG=1.
+
+DJANGO_ENV=production adds the deployment settings (HTTPS only, HSTS, secure cookies, the
+proxy headers) and requires every variable a deployment must choose; a missing one stops the
+process with a message naming it (`python manage.py check --deploy` then passes).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -23,11 +28,31 @@ def env_bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+def env_list(name, default="", required=False):
+    value = env_required(name) if required else os.environ.get(name, default)
+    return [item.strip() for item in value.split(",") if item.strip()]
 
+
+def env_required(name):
+    """A variable production cannot guess: missing or empty stops the process."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is not set. DJANGO_ENV=production requires it (README.md, Production)."
+        )
+    return value
+
+
+ENVIRONMENT = os.environ.get("DJANGO_ENV", "development").strip().lower() or "development"
+if ENVIRONMENT not in {"development", "production"}:
+    raise ImproperlyConfigured(
+        f"DJANGO_ENV is {ENVIRONMENT!r}; use 'production', or leave it unset for development."
+    )
+PRODUCTION = ENVIRONMENT == "production"
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DJANGO_DEBUG must be off when DJANGO_ENV=production.")
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -39,10 +64,20 @@ if not SECRET_KEY:
     # Only ever used with DEBUG on; never valid in production.
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]", required=PRODUCTION
+)
+
+# The staff admin's URL prefix: a deployment may move it off the well-known "admin/".
+ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip() or "admin/"
+if ADMIN_URL.startswith("/") or not ADMIN_URL.endswith("/"):
+    raise ImproperlyConfigured(
+        f"DJANGO_ADMIN_URL is {ADMIN_URL!r}; write it like 'staff-area/' (no leading slash, "
+        "one trailing slash)."
+    )
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "ascn.apps.RegistryAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,18 +87,28 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "import_export",
+    "simple_history",
+    "axes",
     "registry",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Answers /healthz before host checks, sessions and CSRF (ascn/middleware.py).
+    "ascn.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ascn.middleware.RejectNullBytesMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Attributes changes to the logged-in user in the change history.
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # django-axes wants to be last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ascn.urls"
@@ -94,8 +139,21 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if PRODUCTION:
+    env_required("DATABASE_URL")
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        raise ImproperlyConfigured(
+            "DATABASE_URL points at SQLite; production runs several app servers against one "
+            "PostgreSQL database (postgres://...)."
+        )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a login while its user and address are locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -113,7 +171,7 @@ USE_TZ = True
 FORMAT_MODULE_PATH = ["ascn.formats"]
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -131,3 +189,63 @@ MEDIA_URL = "media/"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 LOGIN_URL = "admin:login"
+
+
+# Security -----------------------------------------------------------------------------------
+# In every environment, so development shows what production will refuse.
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_HTTPONLY = True
+# Only staff log in; their sessions last a working day.
+SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_COOKIE_AGE", str(9 * 60 * 60)))
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# Content-Security-Policy (django-csp 4): scripts, styles, images and fonts from this site
+# only; no inline script or style, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
+
+# How many reverse proxies (load balancer, nginx) stand in front of the app servers: the
+# client's address is that many places from the right of X-Forwarded-For.
+PROXY_COUNT = int(
+    env_required("DJANGO_PROXY_COUNT") if PRODUCTION else os.environ.get("DJANGO_PROXY_COUNT", "0")
+)
+
+# django-axes: after DJANGO_AXES_FAILURE_LIMIT failed logins for one username from one
+# address, that pair is locked out for DJANGO_AXES_COOLOFF_MINUTES (HTTP 429).
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=int(os.environ.get("DJANGO_AXES_COOLOFF_MINUTES", "30"))
+)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "ascn.middleware.client_ip"
+
+if PRODUCTION:
+    CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", required=True)
+    # The header the TLS-terminating proxy sets to "https", e.g. X-Forwarded-Proto; "none"
+    # when gunicorn itself is reached over HTTPS.
+    _proxy_ssl_header = env_required("DJANGO_SECURE_PROXY_SSL_HEADER")
+    if _proxy_ssl_header.lower() != "none":
+        SECURE_PROXY_SSL_HEADER = (
+            "HTTP_" + _proxy_ssl_header.upper().replace("-", "_"),
+            "https",
+        )
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Load balancers poll the health check over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True

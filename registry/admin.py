@@ -1,47 +1,340 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Agreement, City, MemberState, Network, Officer, Organisation, Source
+from . import permissions
+from .history import DIFF_EXCLUDED_FIELDS
+from .models import (
+    Agreement,
+    City,
+    MemberState,
+    MemberStateEditor,
+    Network,
+    Officer,
+    Organisation,
+    Source,
+)
 
 admin.site.site_header = _("ASCN Registry administration")
 admin.site.site_title = _("ASCN Registry")
 admin.site.index_title = _("Registry records")
 
+# Longer search terms are refused with a 400: a search for thousands of words builds a query
+# too large for the database to plan (SQLite refuses it outright).
+MAX_SEARCH_LENGTH = 200
+MAX_SEARCH_WORDS = 10
 
-class RegistryAdmin(admin.ModelAdmin):
-    """Defaults for tables that may grow to tens of thousands of rows."""
 
+# Optimistic locking ------------------------------------------------------------------------
+
+
+def _display(value):
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, (list, tuple, set)) or hasattr(value, "model"):
+        return "; ".join(str(item) for item in value) or "—"
+    return str(value)
+
+
+class VersionedModelForm(forms.ModelForm):
+    """A form that refuses to save over changes made since it was opened.
+
+    The record's version travels with the form in a hidden field; on save, the row is locked
+    (SELECT ... FOR UPDATE, inside the admin's transaction) and its version compared. A
+    mismatch is a validation error that lists what changed meanwhile, so nothing is silently
+    overwritten.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    # A revert starts from the current record, not from the old version it shows.
+    expected_version = None
+    # Inline forms that were not changed are not saved, so they need no check.
+    check_unchanged = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            version = self.expected_version
+            self.initial["version"] = self.instance.version if version is None else version
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance._state.adding or self.instance.pk is None:
+            return cleaned_data
+        if not self.check_unchanged and not self.has_changed():
+            return cleaned_data
+        model = type(self.instance)
+        with transaction.atomic(using=router.db_for_write(model)):
+            current = model._default_manager.select_for_update().filter(pk=self.instance.pk).first()
+        opts = model._meta
+        if current is None:
+            raise ValidationError(
+                gettext("This %(name)s was deleted by someone else while you were editing it.")
+                % {"name": opts.verbose_name},
+                code="deleted",
+            )
+        if cleaned_data.get("version") != current.version:
+            raise ValidationError(self.conflict_messages(current), code="conflict")
+        return cleaned_data
+
+    def conflict_messages(self, current):
+        """A headline, then one line per field: its value now, when opened, and yours."""
+        model = type(current)
+        history = model.history.filter(id=current.pk).order_by("-history_date", "-history_id")
+        latest = history.first()
+        base = history.filter(version=self.cleaned_data.get("version")).first()
+        who = ""
+        if latest is not None and latest.version == current.version:
+            who = gettext(" (by %(user)s, %(date)s)") % {
+                "user": latest.history_user or gettext("an automated change"),
+                "date": latest.history_date.strftime("%Y-%m-%d %H:%M UTC"),
+            }
+        messages = [
+            gettext(
+                "Someone else saved this %(name)s%(who)s after you opened it, so your changes "
+                "were not saved. Open it again to see the current version, then make your "
+                "changes again. What changed meanwhile:"
+            )
+            % {"name": model._meta.verbose_name, "who": who}
+        ]
+        if base is not None and latest is not None and latest.version == current.version:
+            delta = latest.diff_against(
+                base, excluded_fields=DIFF_EXCLUDED_FIELDS, foreign_keys_are_objs=True
+            )
+            for change in delta.changes:
+                messages.append(self._conflict_line(change.field, change.new, change.old))
+        else:
+            # No snapshot of the version the form was opened at (records loaded from a
+            # fixture have no history): list where the form differs from the record now.
+            for name in self.changed_data:
+                if name == "version" or name not in self.fields:
+                    continue
+                field = model._meta.get_field(name)
+                now = getattr(current, name).all() if field.many_to_many else getattr(current, name)
+                messages.append(self._conflict_line(name, now, None))
+        return messages
+
+    def _conflict_line(self, name, now, then):
+        field = type(self.instance)._meta.get_field(name)
+        if field.many_to_many:
+            related = field.related_model._meta.model_name
+            now = [row[related] for row in now] if isinstance(now, list) else now
+            then = [row[related] for row in then] if isinstance(then, list) else then
+        label = str(field.verbose_name).capitalize()
+        yours = _display(self.cleaned_data.get(name)) if name in self.fields else None
+        line = gettext("%(field)s: now “%(now)s”") % {"field": label, "now": _display(now)}
+        if then is not None or field.many_to_many:
+            line += gettext(", was “%(then)s” when you opened it") % {"then": _display(then)}
+        if yours is not None:
+            line += gettext("; you entered “%(yours)s”") % {"yours": yours}
+        return line + "."
+
+
+def _with_version_field(fieldsets, include):
+    result = []
+    for index, (name, options) in enumerate(fieldsets):
+        fields = [field for field in options["fields"] if field != "version"]
+        if include and index == 0:
+            fields.append("version")
+        result.append((name, {**options, "fields": fields}))
+    return result
+
+
+class VersionedFieldsMixin:
+    """Renders the hidden version field where the user edits, never on a read-only page."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return _with_version_field(fieldsets, self.has_change_permission(request, obj))
+
+
+# Base classes ------------------------------------------------------------------------------
+
+
+class RegistryAdmin(VersionedFieldsMixin, SimpleHistoryAdmin):
+    """Defaults for tables that may grow to tens of thousands of rows.
+
+    Each record keeps a change history (simple-history: the "History" button, with a diff of
+    each change, and a revert for those who may change the record), and its form refuses to
+    overwrite changes saved by someone else meanwhile (VersionedModelForm).
+    """
+
+    form = VersionedModelForm
     list_per_page = 50
     # Counting every row of a large table on each changelist page is the slowest query
     # the admin runs; the filtered count is enough to page through results.
     show_full_result_count = False
     save_on_top = True
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The version is a field of the form, not of the model form's fields (the model
+        # field is not editable), though the fieldsets name it so that it is rendered.
+        if kwargs.get("fields"):
+            kwargs["fields"] = [name for name in kwargs["fields"] if name != "version"]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        revert_from = getattr(request, "registry_revert_from_version", None)
+        if revert_from is not None:
+            form = type(form.__name__, (form,), {"expected_version": revert_from})
+        return form
 
-class OfficerInline(admin.TabularInline):
+    def get_search_results(self, request, queryset, search_term):
+        if len(search_term) > MAX_SEARCH_LENGTH or len(search_term.split()) > MAX_SEARCH_WORDS:
+            raise BadRequest(
+                f"A search may have at most {MAX_SEARCH_LENGTH} characters and "
+                f"{MAX_SEARCH_WORDS} words."
+            )
+        return super().get_search_results(request, queryset, search_term)
+
+    def save_model(self, request, obj, form, change):
+        # One historical record per save, holding the many-to-many values saved after the
+        # record itself (otherwise each add or remove of a source writes another record).
+        obj.__dict__.pop("_last_historical_record", None)
+        super().save_model(request, obj, form, change)
+        record = getattr(obj, "_last_historical_record", None)
+        save_m2m = form.save_m2m
+
+        def save_m2m_into_the_same_record():
+            obj.skip_history_when_saving = True
+            try:
+                save_m2m()
+            finally:
+                del obj.skip_history_when_saving
+            if record is not None:
+                type(obj)._history_records.refresh_m2m_snapshot(record, obj)
+
+        form.save_m2m = save_m2m_into_the_same_record
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Show an old version; reverting to it needs permission to change the record now.
+
+        simple-history only hides the Revert button from viewers but saves any POST; here a
+        POST from someone who may not change the current record is refused.
+        """
+        current = self.get_object(request, unquote(object_id))
+        if current is not None:
+            request.registry_revert_from_version = current.version
+        if request.method != "POST":
+            return super().history_form_view(request, object_id, version_id, extra_context)
+        if current is None or not self.has_change_permission(request, current):
+            raise PermissionDenied
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        if super().revert_disabled(request, obj):
+            return True
+        if obj is None:
+            return False
+        # `obj` may be an old version; what may be changed is decided by the record as it is.
+        current = self.get_object(request, str(obj.pk))
+        return current is None or not self.has_change_permission(request, current)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                delta = previous.diff_against(
+                    current,
+                    excluded_fields=DIFF_EXCLUDED_FIELDS,
+                    foreign_keys_are_objs=foreign_keys_are_objs,
+                )
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
+
+
+class InlineVersionedModelForm(VersionedModelForm):
+    check_unchanged = False
+
+
+class RegistryInline(VersionedFieldsMixin, admin.TabularInline):
+    form = InlineVersionedModelForm
+    extra = 0
+    show_change_link = True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        fields = kwargs.get("fields") or flatten_fieldsets(self.get_fieldsets(request, obj))
+        kwargs["fields"] = [name for name in fields if name != "version"]
+        return super().get_formset(request, obj, **kwargs)
+
+
+# Member-state editors ----------------------------------------------------------------------
+
+
+class MemberStateScopedMixin:
+    """Member-state editors change only the records of their own member states.
+
+    Checked per object (change, delete, revert), in the choices of the member state and city
+    fields (another state's id is "not one of the available choices"), in autocomplete
+    results, in inlines (through the parent record) and in bulk deletes.
+    """
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or permissions.can_edit_record(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or permissions.can_edit_record(request.user, obj))
+
+    def has_add_permission(self, request, *args):
+        allowed = super().has_add_permission(request, *args)
+        obj = args[0] if args else None  # an inline is given its parent record
+        if permissions.editable_state_ids(request.user) == frozenset():
+            return False
+        return allowed and (obj is None or permissions.can_edit_record(request.user, obj))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is MemberState:
+            kwargs["queryset"] = permissions.limit_to_editable(MemberState.objects.all(), request.user)
+        elif db_field.related_model is City:
+            kwargs["queryset"] = permissions.limit_to_editable(
+                City.objects.with_state(), request.user
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def delete_queryset(self, request, queryset):
+        editable = permissions.limit_to_editable(queryset, request.user)
+        if editable.count() != queryset.count():
+            raise PermissionDenied
+        super().delete_queryset(request, queryset)
+
+
+class EditableChoicesSearchMixin:
+    """Autocomplete for a member state or city field offers only what the user may edit."""
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        match = request.resolver_match
+        if match is not None and match.url_name == "autocomplete":
+            queryset = permissions.limit_to_editable(queryset, request.user)
+        return queryset, may_have_duplicates
+
+
+class OfficerInline(MemberStateScopedMixin, RegistryInline):
     model = Officer
     fk_name = "city"
     fields = ["name", "designation", "role", "start_date", "end_date", "last_verified"]
-    extra = 0
-    show_change_link = True
 
 
-class CityInline(admin.TabularInline):
+class CityInline(MemberStateScopedMixin, RegistryInline):
     model = City
     fields = ["name", "slug", "latitude", "longitude", "pilot_since"]
     prepopulated_fields = {"slug": ["name"]}
-    extra = 0
-    show_change_link = True
 
 
-class NationalRepresentativeInline(admin.TabularInline):
+class NationalRepresentativeInline(MemberStateScopedMixin, RegistryInline):
     model = Officer
     fk_name = "member_state"
     fields = ["name", "designation", "role", "start_date", "end_date", "last_verified"]
-    extra = 0
-    show_change_link = True
     verbose_name = _("national representative")
     verbose_name_plural = _("national representatives")
 
@@ -80,7 +373,7 @@ class NetworkAdmin(RegistryAdmin):
 
 
 @admin.register(MemberState)
-class MemberStateAdmin(RegistryAdmin):
+class MemberStateAdmin(EditableChoicesSearchMixin, RegistryAdmin):
     list_display = ["name", "code", "code_alpha3", "network", "last_verified"]
     list_select_related = ["network"]
     search_fields = ["name", "code", "code_alpha3"]
@@ -91,7 +384,7 @@ class MemberStateAdmin(RegistryAdmin):
 
 
 @admin.register(City)
-class CityAdmin(RegistryAdmin):
+class CityAdmin(EditableChoicesSearchMixin, MemberStateScopedMixin, RegistryAdmin):
     list_display = [
         "name",
         "member_state",
@@ -113,7 +406,7 @@ class CityAdmin(RegistryAdmin):
 
 
 @admin.register(Officer)
-class OfficerAdmin(RegistryAdmin):
+class OfficerAdmin(MemberStateScopedMixin, RegistryAdmin):
     list_display = ["name", "role", "post", "start_date", "end_date", "last_verified"]
     list_select_related = ["city__member_state", "member_state"]
     list_filter = ["role", "city__member_state", "member_state"]
@@ -134,7 +427,7 @@ class OfficerAdmin(RegistryAdmin):
         return super().get_queryset(request).with_posts()
 
 
-class AgreementAdminForm(forms.ModelForm):
+class AgreementAdminForm(VersionedModelForm):
     class Meta:
         model = Agreement
         fields = [
@@ -180,3 +473,12 @@ class AgreementAdmin(RegistryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_parties()
+
+
+@admin.register(MemberStateEditor)
+class MemberStateEditorAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "member_state"]
+    list_select_related = ["user", "member_state"]
+    list_filter = ["member_state"]
+    search_fields = ["user__username", "user__email", "member_state__name", "member_state__code"]
+    autocomplete_fields = ["user", "member_state"]

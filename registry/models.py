@@ -1,11 +1,14 @@
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .history import RegistryHistoricalRecords
 
 # A fact not re-checked for this long is shown as possibly out of date.
 STALE_AFTER = datetime.timedelta(days=2 * 365)
@@ -23,7 +26,39 @@ class DatePrecision(models.TextChoices):
     YEAR = "year", _("year")
 
 
-class Verifiable(models.Model):
+class Versioned(models.Model):
+    """A record that several staff members may edit at once.
+
+    The version counts saves, so an edit form can tell whether the record changed since it
+    was opened (optimistic locking, checked by the admin forms) instead of overwriting it.
+    """
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
+
+
+class VerifiableQuerySet(models.QuerySet):
+    """Queries over the review state of records, for the data health page."""
+
+    def stale(self, today=None):
+        """Never verified, or verified more than two years before `today` (see is_stale)."""
+        today = today or timezone.localdate()
+        return self.filter(Q(last_verified__isnull=True) | Q(last_verified__lt=today - STALE_AFTER))
+
+    def without_sources(self):
+        return self.filter(sources__isnull=True)
+
+
+class Verifiable(Versioned):
     """A record whose facts are checked against sources from time to time."""
 
     last_verified = models.DateField(
@@ -52,7 +87,7 @@ class SourceQuerySet(models.QuerySet):
         return self.get(title=title)
 
 
-class Source(models.Model):
+class Source(Versioned):
     title = models.CharField(_("title"), max_length=300)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
@@ -62,6 +97,7 @@ class Source(models.Model):
     note = models.TextField(_("note"), blank=True)
 
     objects = SourceQuerySet.as_manager()
+    history = RegistryHistoricalRecords()
 
     class Meta:
         verbose_name = _("source")
@@ -85,7 +121,7 @@ class Source(models.Model):
 # Organisations ----------------------------------------------------------------------------
 
 
-class OrganisationQuerySet(models.QuerySet):
+class OrganisationQuerySet(VerifiableQuerySet):
     def get_by_natural_key(self, name):
         return self.get(name=name)
 
@@ -102,6 +138,7 @@ class Organisation(Verifiable):
     )
 
     objects = OrganisationQuerySet.as_manager()
+    history = RegistryHistoricalRecords(m2m_fields=["sources"])
 
     class Meta:
         verbose_name = _("organisation")
@@ -122,7 +159,7 @@ class Organisation(Verifiable):
 # The network ------------------------------------------------------------------------------
 
 
-class NetworkQuerySet(models.QuerySet):
+class NetworkQuerySet(VerifiableQuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
 
@@ -147,6 +184,7 @@ class Network(Verifiable):
     )
 
     objects = NetworkQuerySet.as_manager()
+    history = RegistryHistoricalRecords(m2m_fields=["sources"])
 
     class Meta:
         verbose_name = _("network")
@@ -167,9 +205,12 @@ class Network(Verifiable):
 # Member states ----------------------------------------------------------------------------
 
 
-class MemberStateQuerySet(models.QuerySet):
+class MemberStateQuerySet(VerifiableQuerySet):
     def get_by_natural_key(self, code):
         return self.get(code=code)
+
+    def of_member_states(self, state_ids):
+        return self.filter(pk__in=state_ids)
 
 
 class MemberState(Verifiable):
@@ -192,6 +233,7 @@ class MemberState(Verifiable):
     )
 
     objects = MemberStateQuerySet.as_manager()
+    history = RegistryHistoricalRecords(m2m_fields=["sources"])
 
     class Meta:
         verbose_name = _("member state")
@@ -227,7 +269,7 @@ class MemberState(Verifiable):
 # Cities -----------------------------------------------------------------------------------
 
 
-class CityQuerySet(models.QuerySet):
+class CityQuerySet(VerifiableQuerySet):
     """Cities with what their pages and the admin changelist show, in one query each."""
 
     def get_by_natural_key(self, member_state_code, name):
@@ -235,6 +277,21 @@ class CityQuerySet(models.QuerySet):
 
     def with_state(self):
         return self.select_related("member_state")
+
+    def of_member_states(self, state_ids):
+        return self.filter(member_state__in=state_ids)
+
+    def without_current_csco(self):
+        """Cities that no Chief Smart City Officer currently serves."""
+        return self.filter(
+            ~Exists(
+                Officer.objects.current().filter(city=OuterRef("pk"), role=Officer.Role.CSCO)
+            )
+        )
+
+    def without_coordinates(self):
+        # A check constraint keeps latitude and longitude both set or both empty.
+        return self.filter(latitude__isnull=True)
 
     def pilot_on(self, day):
         """Cities that were pilot cities on `day` (an unknown start counts as a member)."""
@@ -277,6 +334,7 @@ class City(Verifiable):
     )
 
     objects = CityQuerySet.as_manager()
+    history = RegistryHistoricalRecords(m2m_fields=["sources"])
 
     class Meta:
         verbose_name = _("city")
@@ -317,7 +375,7 @@ class City(Verifiable):
 # Officers ---------------------------------------------------------------------------------
 
 
-class OfficerQuerySet(models.QuerySet):
+class OfficerQuerySet(VerifiableQuerySet):
     """Tenures of posts, with the city and state each one belongs to."""
 
     def get_by_natural_key(self, name, start_date, member_state_code, city_name=None):
@@ -340,6 +398,10 @@ class OfficerQuerySet(models.QuerySet):
 
     def current(self):
         return self.filter(end_date__isnull=True)
+
+    def of_member_states(self, state_ids):
+        """Posts in those states: a city's CSCO by the city's state, a representative by theirs."""
+        return self.filter(Q(city__member_state__in=state_ids) | Q(member_state__in=state_ids))
 
     def in_post_on(self, day):
         """Tenures that covered `day`; an unknown start date does not exclude a tenure."""
@@ -391,6 +453,7 @@ class Officer(Verifiable):
     )
 
     objects = OfficerQuerySet.as_manager()
+    history = RegistryHistoricalRecords(m2m_fields=["sources"])
 
     class Meta:
         verbose_name = _("officer")
@@ -494,7 +557,7 @@ class Officer(Verifiable):
 # Agreements -------------------------------------------------------------------------------
 
 
-class AgreementQuerySet(models.QuerySet):
+class AgreementQuerySet(VerifiableQuerySet):
     def get_by_natural_key(self, title):
         return self.get(title=title)
 
@@ -537,6 +600,7 @@ class Agreement(Verifiable):
     )
 
     objects = AgreementQuerySet.as_manager()
+    history = RegistryHistoricalRecords(m2m_fields=["parties", "sources"])
 
     class Meta:
         verbose_name = _("agreement")
@@ -571,3 +635,53 @@ class Agreement(Verifiable):
             raise ValidationError(
                 _("A memorandum of understanding needs at least two parties."), code="parties"
             )
+
+
+# Roles ------------------------------------------------------------------------------------
+
+
+class MemberStateEditorQuerySet(models.QuerySet):
+    def get_by_natural_key(self, username, member_state_code):
+        return self.get(user__username=username, member_state__code=member_state_code)
+
+
+class MemberStateEditor(models.Model):
+    """Lets a staff member change the cities and officers of one member state.
+
+    A user in the "Member-state editor" group, or with any of these rows, may change only the
+    records of the states listed here (registry.permissions.can_edit_state).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="member_state_assignments",
+        verbose_name=_("user"),
+    )
+    member_state = models.ForeignKey(
+        MemberState,
+        on_delete=models.CASCADE,
+        related_name="editors",
+        verbose_name=_("member state"),
+    )
+
+    objects = MemberStateEditorQuerySet.as_manager()
+    history = RegistryHistoricalRecords()
+
+    class Meta:
+        verbose_name = _("member-state editor")
+        verbose_name_plural = _("member-state editors")
+        ordering = ["user__username", "member_state__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "member_state"], name="registry_memberstateeditor_unique_user_state"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user.get_username()}: {self.member_state}"
+
+    def natural_key(self):
+        return (self.user.get_username(), *self.member_state.natural_key())
+
+    natural_key.dependencies = ["registry.memberstate", settings.AUTH_USER_MODEL.lower()]

@@ -1,0 +1,122 @@
+"""
+Change history of the registry (django-simple-history), and who each change is attributed to.
+
+Every registry model declares ``history = RegistryHistoricalRecords(...)``: each save and delete
+writes a row to its historical table with the user, the time, an optional reason and a copy of
+every field (and of the tracked many-to-many fields). Admin requests are attributed to the
+logged-in staff member (simple-history's HistoryRequestMiddleware and the admin). Code that runs
+outside a request (management commands, spreadsheet imports) says who and why with
+``recorded_as``::
+
+    with recorded_as(user=request.user, reason="Import of cities.xlsx"):
+        ...  # every save, delete and bulk_*_with_history call in here is attributed
+
+A transaction that rolls back (an import's dry run, a failed import) takes its history rows
+with it: they are written in the same transaction as the change.
+"""
+
+import contextlib
+import contextvars
+
+from django.db import models
+from django.dispatch import receiver
+from simple_history import utils as history_utils
+from simple_history.models import HistoricalRecords
+from simple_history.signals import post_create_historical_record
+
+# Fields kept in the history tables but left out of diffs shown to people: the version only
+# counts saves (see Versioned), so every change would list it.
+DIFF_EXCLUDED_FIELDS = ("version",)
+
+_attribution = contextvars.ContextVar("registry_history_attribution", default=None)
+
+
+@contextlib.contextmanager
+def recorded_as(user=None, reason=""):
+    """Attribute every change made inside the block to `user`, with `reason`.
+
+    Nests: an inner block overrides the outer one until it ends. A user or reason set on an
+    instance (`instance._history_user`, `instance._change_reason`) still wins for that instance.
+    """
+    token = _attribution.set((user, reason or None))
+    try:
+        yield
+    finally:
+        _attribution.reset(token)
+
+
+def current_attribution():
+    """(user, reason) of the innermost `recorded_as` block, or (None, None) outside one."""
+    return _attribution.get() or (None, None)
+
+
+class RegistryHistoricalRecords(HistoricalRecords):
+    """HistoricalRecords that honour `recorded_as`, with a change reason of any length."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("history_change_reason_field", models.TextField(null=True))
+        super().__init__(**kwargs)
+
+    def contribute_to_class(self, cls, name):
+        super().contribute_to_class(cls, name)
+        # The admin writes one historical record per save, after the many-to-many fields
+        # are saved too; it needs this object to do so (see RegistryAdmin.save_model).
+        cls._history_records = self
+
+    def get_history_user(self, instance):
+        if not hasattr(instance, "_history_user"):
+            user, _reason = current_attribution()
+            if user is not None:
+                return user
+        return super().get_history_user(instance)
+
+    def get_change_reason_for_object(self, instance, history_type, using):
+        reason = super().get_change_reason_for_object(instance, history_type, using)
+        return reason or current_attribution()[1]
+
+    def refresh_m2m_snapshot(self, history_instance, instance):
+        """Copy the current many-to-many rows into an existing historical record."""
+        for field in history_instance._history_m2m_fields:
+            self.m2m_models[field].objects.filter(history=history_instance).delete()
+        self.create_historical_record_m2ms(history_instance, instance)
+
+
+@receiver(post_create_historical_record, dispatch_uid="registry_remember_historical_record")
+def remember_historical_record(sender, instance, history_instance, **kwargs):
+    """Keep the record just written on the instance, for the admin to complete (save_model)."""
+    instance._last_historical_record = history_instance
+
+
+def bulk_create_with_history(objs, model, batch_size=500):
+    """Bulk-create `objs` and their history, attributed as in the enclosing `recorded_as`.
+
+    For spreadsheet imports: one INSERT per batch instead of one per row, history included.
+    """
+    user, reason = current_attribution()
+    return history_utils.bulk_create_with_history(
+        objs,
+        model,
+        batch_size=batch_size,
+        default_user=user,
+        default_change_reason=reason,
+    )
+
+
+def bulk_update_with_history(objs, model, fields, batch_size=500):
+    """Bulk-update `fields` of `objs`, bump their versions and record their history.
+
+    Bumping the version makes an admin form opened before the import report a conflict
+    instead of overwriting the imported values.
+    """
+    for obj in objs:
+        obj.version += 1
+    fields = list(dict.fromkeys([*fields, "version"]))
+    user, reason = current_attribution()
+    return history_utils.bulk_update_with_history(
+        objs,
+        model,
+        fields,
+        batch_size=batch_size,
+        default_user=user,
+        default_change_reason=reason,
+    )
