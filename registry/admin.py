@@ -42,6 +42,16 @@ def _display(value):
     return str(value)
 
 
+class VersionField(forms.IntegerField):
+    """The version a form was opened at: never itself a change (an unchanged inline row
+    with an old version is left alone, not saved over newer values)."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data):
+        return False
+
+
 class VersionedModelForm(forms.ModelForm):
     """A form that refuses to save over changes made since it was opened.
 
@@ -51,7 +61,7 @@ class VersionedModelForm(forms.ModelForm):
     overwritten.
     """
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    version = VersionField(required=False, min_value=0)
     # A revert starts from the current record, not from the old version it shows.
     expected_version = None
     # Inline forms that were not changed are not saved, so they need no check.
@@ -175,7 +185,9 @@ class RegistryAdmin(VersionedFieldsMixin, SimpleHistoryAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         # The version is a field of the form, not of the model form's fields (the model
         # field is not editable), though the fieldsets name it so that it is rendered.
-        if kwargs.get("fields"):
+        if "fields" not in kwargs:
+            kwargs["fields"] = flatten_fieldsets(self.get_fieldsets(request, obj))
+        if kwargs["fields"]:
             kwargs["fields"] = [name for name in kwargs["fields"] if name != "version"]
         form = super().get_form(request, obj, change=change, **kwargs)
         revert_from = getattr(request, "registry_revert_from_version", None)

@@ -35,10 +35,12 @@ _attribution = contextvars.ContextVar("registry_history_attribution", default=No
 def recorded_as(user=None, reason=""):
     """Attribute every change made inside the block to `user`, with `reason`.
 
-    Nests: an inner block overrides the outer one until it ends. A user or reason set on an
-    instance (`instance._history_user`, `instance._change_reason`) still wins for that instance.
+    Nests: an inner block overrides what it names (the user, the reason) and keeps the rest
+    of the outer block's. A user or reason set on an instance (`instance._history_user`,
+    `instance._change_reason`) still wins for that instance.
     """
-    token = _attribution.set((user, reason or None))
+    outer_user, outer_reason = current_attribution()
+    token = _attribution.set((user or outer_user, reason or outer_reason))
     try:
         yield
     finally:
