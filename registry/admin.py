@@ -81,7 +81,9 @@ class VersionedModelForm(forms.ModelForm):
             return cleaned_data
         model = type(self.instance)
         with transaction.atomic(using=router.db_for_write(model)):
-            current = model._default_manager.select_for_update().filter(pk=self.instance.pk).first()
+            current = (
+                model._default_manager.select_for_update().filter(pk=self.instance.pk).first()
+            )
         opts = model._meta
         if current is None:
             raise ValidationError(
@@ -126,7 +128,9 @@ class VersionedModelForm(forms.ModelForm):
                 if name == "version" or name not in self.fields:
                     continue
                 field = model._meta.get_field(name)
-                now = getattr(current, name).all() if field.many_to_many else getattr(current, name)
+                now = (
+                    getattr(current, name).all() if field.many_to_many else getattr(current, name)
+                )
                 messages.append(self._conflict_line(name, now, None))
         return messages
 
@@ -304,7 +308,9 @@ class MemberStateScopedMixin:
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is MemberState:
-            kwargs["queryset"] = permissions.limit_to_editable(MemberState.objects.all(), request.user)
+            kwargs["queryset"] = permissions.limit_to_editable(
+                MemberState.objects.all(), request.user
+            )
         elif db_field.related_model is City:
             kwargs["queryset"] = permissions.limit_to_editable(
                 City.objects.with_state(), request.user
@@ -322,9 +328,7 @@ class EditableChoicesSearchMixin:
     """Autocomplete for a member state or city field offers only what the user may edit."""
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(
-            request, queryset, search_term
-        )
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         match = request.resolver_match
         if match is not None and match.url_name == "autocomplete":
             queryset = permissions.limit_to_editable(queryset, request.user)

@@ -36,4 +36,3 @@ class RegistryAdminSite(admin.AdminSite):
             "listed_per_check": health.LISTED_PER_CHECK,
         }
         return TemplateResponse(request, "admin/data_health.html", context)
-

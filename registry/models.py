@@ -52,7 +52,9 @@ class VerifiableQuerySet(models.QuerySet):
     def stale(self, today=None):
         """Never verified, or verified more than two years before `today` (see is_stale)."""
         today = today or timezone.localdate()
-        return self.filter(Q(last_verified__isnull=True) | Q(last_verified__lt=today - STALE_AFTER))
+        return self.filter(
+            Q(last_verified__isnull=True) | Q(last_verified__lt=today - STALE_AFTER)
+        )
 
     def without_sources(self):
         return self.filter(sources__isnull=True)
@@ -284,9 +286,7 @@ class CityQuerySet(VerifiableQuerySet):
     def without_current_csco(self):
         """Cities that no Chief Smart City Officer currently serves."""
         return self.filter(
-            ~Exists(
-                Officer.objects.current().filter(city=OuterRef("pk"), role=Officer.Role.CSCO)
-            )
+            ~Exists(Officer.objects.current().filter(city=OuterRef("pk"), role=Officer.Role.CSCO))
         )
 
     def without_coordinates(self):
@@ -674,7 +674,8 @@ class MemberStateEditor(models.Model):
         ordering = ["user__username", "member_state__name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "member_state"], name="registry_memberstateeditor_unique_user_state"
+                fields=["user", "member_state"],
+                name="registry_memberstateeditor_unique_user_state",
             ),
         ]
 

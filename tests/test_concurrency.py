@@ -80,7 +80,9 @@ def test_a_conflict_without_an_earlier_snapshot_lists_where_the_form_differs(two
     city.name = "Louangphabang"
     city.save()
 
-    refused = bob.post(change_url(city), city_form_data(city, name="Luang Prabang", version=version))
+    refused = bob.post(
+        change_url(city), city_form_data(city, name="Luang Prabang", version=version)
+    )
     errors = conflict_errors(refused)
     assert errors[1:] == ["Name: now “Louangphabang”; you entered “Luang Prabang”."]
 

@@ -36,7 +36,9 @@ def city_form_data(city, **changes):
     return data
 
 
-def test_an_admin_edit_records_who_when_and_the_old_and_new_values(founding, editor_client, editor):
+def test_an_admin_edit_records_who_when_and_the_old_and_new_values(
+    founding, editor_client, editor
+):
     city = City.objects.get(name="Phnom Penh")
     old_latitude = city.latitude
     with recorded_as(reason="baseline"):
