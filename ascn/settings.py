@@ -64,9 +64,7 @@ if not SECRET_KEY:
     # Only ever used with DEBUG on; never valid in production.
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
 
-ALLOWED_HOSTS = env_list(
-    "DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]", required=PRODUCTION
-)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]", required=PRODUCTION)
 
 # The staff admin's URL prefix: a deployment may move it off the well-known "admin/".
 ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip() or "admin/"

@@ -26,7 +26,7 @@ class RegistryAdminSite(admin.AdminSite):
         if not request.user.has_module_perms("registry"):
             raise PermissionDenied
         sections = [
-            (check, count, list(check.queryset[: health.LISTED_PER_CHECK]) if count else [])
+            (check, count, list(check.queryset[: health.LISTED_PER_CHECK]))
             for check, count in health.summary()
         ]
         context = {
