@@ -9,7 +9,7 @@ PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-1}
 TEST_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not-secret}
 
-.PHONY: run test lint format check install install-test install-dev clean
+.PHONY: run test lint format check serve install install-test install-dev clean
 
 run: $(VENV)/.installed
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
@@ -34,6 +34,13 @@ format: $(VENV)/.installed-dev
 check: $(VENV)/.installed
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+# Production: gunicorn on PostgreSQL with DJANGO_ENV=production. The environment must hold
+# DJANGO_SECRET_KEY, DATABASE_URL and the rest (README.md, Production); run
+# `manage.py migrate` once per release before starting the app servers.
+serve: $(VENV)/.installed
+	DJANGO_ENV=production $(PY) manage.py collectstatic --no-input --verbosity 0
+	DJANGO_ENV=production $(VENV)/bin/gunicorn ascn.wsgi --config ascn/gunicorn.conf.py
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

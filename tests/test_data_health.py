@@ -56,7 +56,10 @@ def test_the_stale_query_agrees_with_is_stale():
 
 def test_the_page_links_every_entry_to_its_change_form(founding, viewer_client):
     mapless = factories.city(
-        member_state=MemberState.objects.get(code="VN"), name="Hoi An", latitude=None, longitude=None
+        member_state=MemberState.objects.get(code="VN"),
+        name="Hoi An",
+        latitude=None,
+        longitude=None,
     )
     response = viewer_client.get(reverse("admin:data-health"))
     assert response.status_code == 200
@@ -73,9 +76,8 @@ def test_the_admin_index_shows_the_counts(founding, viewer_client):
     assert 'id="data-health-module"' in html
     label = "Past their review date: member states"
     assert label in html
-    assert dict((check.label, count) for check, count in response.context["data_health"])[
-        label
-    ] == MemberState.objects.count()
+    shown = {check.label: count for check, count in response.context["data_health"]}
+    assert shown[label] == MemberState.objects.count()
 
 
 def test_staff_without_registry_permissions_see_no_health(client, db):
