@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import router, transaction
+from django.http import Http404
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -226,12 +227,26 @@ class RegistryAdmin(VersionedFieldsMixin, SimpleHistoryAdmin):
 
         form.save_m2m = save_m2m_into_the_same_record
 
+    def _valid_ids_or_404(self, object_id, version_id=None):
+        # simple-history looks these up unconverted: "abc" would be a ValueError, a 500.
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+            if version_id is not None:
+                self.model.history.model._meta.pk.to_python(version_id)
+        except ValidationError:
+            raise Http404 from None
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._valid_ids_or_404(object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Show an old version; reverting to it needs permission to change the record now.
 
         simple-history only hides the Revert button from viewers but saves any POST; here a
         POST from someone who may not change the current record is refused.
         """
+        self._valid_ids_or_404(object_id, version_id)
         current = self.get_object(request, unquote(object_id))
         if current is not None:
             request.registry_revert_from_version = current.version

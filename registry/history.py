@@ -76,6 +76,24 @@ class RegistryHistoricalRecords(HistoricalRecords):
         reason = super().get_change_reason_for_object(instance, history_type, using)
         return reason or current_attribution()[1]
 
+    def post_save(self, instance, created, using=None, **kwargs):
+        if kwargs.get("raw"):
+            # loaddata (fixtures, restoring a backup) writes no history: a backup brings its
+            # own. It sets many-to-many fields right after this; see m2m_changed.
+            instance._loaded_raw = True
+        super().post_save(instance, created, using=using, **kwargs)
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if getattr(instance, "_loaded_raw", False):
+            return
+        super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+
+    def create_historical_record_m2ms(self, history_instance, instance):
+        # A record just created has no many-to-many rows yet: skip the queries for them.
+        if history_instance.history_type == "+":
+            return
+        super().create_historical_record_m2ms(history_instance, instance)
+
     def refresh_m2m_snapshot(self, history_instance, instance):
         """Copy the current many-to-many rows into an existing historical record."""
         for field in history_instance._history_m2m_fields:

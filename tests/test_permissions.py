@@ -70,7 +70,7 @@ INLINE_PREFIXES = {
 }
 NEW_VALUES = {
     Network: {"name": "Added network", "slug": "added-network"},
-    MemberState: {"name": "Added state", "code": "XZ", "code_alpha3": "XZZ", "slug": "xz"},
+    MemberState: {"name": "Added state", "code": "ZZ", "code_alpha3": "ZZZ", "slug": "zz"},
     City: {"name": "Added city", "slug": "added-city"},
     Officer: {"name": "Added officer"},
     Agreement: {"title": "Added agreement", "slug": "added-agreement", "kind": "other"},
