@@ -164,7 +164,9 @@ def wait_until(condition, timeout=20):
             raise AssertionError("timed out waiting")
 
 
-@pytest.mark.django_db(transaction=True)
+# serialized_rollback: the groups made by the migrations are back for this test, and are not
+# recreated over the next transactional test's own copy.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_on_postgresql_a_save_waits_for_the_other_then_conflicts():
     if connection.vendor != "postgresql":
         pytest.skip(
