@@ -168,9 +168,13 @@ class RegistryFilterSet(django_filters.FilterSet):
     )
     search_fields = ()
 
-    def __init__(self, *args, as_of=None, **kwargs):
+    def __init__(self, data=None, *args, as_of=None, **kwargs):
         self.as_of = as_of
-        super().__init__(*args, **kwargs)
+        if data and data.get("member_state"):
+            # Codes match in any case; upper-casing the data also selects the right option.
+            data = data.copy()
+            data["member_state"] = data["member_state"].strip().upper()
+        super().__init__(data, *args, **kwargs)
 
     def filter_search(self, queryset, name, value):
         return search(queryset, self.search_fields, value, self.search_extra())
