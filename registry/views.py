@@ -37,7 +37,8 @@ def registry_validators():
     today = timezone.localdate()
     midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
     etag = f'"{version.version}-{today:%Y%m%d}"'
-    return etag, max(version.changed_at, midnight)
+    # HTTP dates have whole seconds; a fraction would defeat If-Modified-Since.
+    return etag, max(version.changed_at, midnight).replace(microsecond=0)
 
 
 class ConditionalGetMixin:
