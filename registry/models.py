@@ -643,6 +643,11 @@ class Agreement(Verifiable):
 # Data version ----------------------------------------------------------------------------
 
 
+class DataVersionQuerySet(models.QuerySet):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
 class DataVersion(models.Model):
     """
     One row counting changes to the registry, for ETag and Last-Modified headers.
@@ -652,20 +657,34 @@ class DataVersion(models.Model):
     writes without signals (bulk_create, QuerySet.update, raw SQL) calls touch_registry().
     """
 
+    name = models.CharField(_("name"), max_length=50, default="registry")
     version = models.PositiveBigIntegerField(_("version"), default=0)
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    objects = DataVersionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("data version")
         verbose_name_plural = _("data versions")
-        ordering = ["pk"]
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="registry_dataversion_unique_name"),
+        ]
 
     def __str__(self):
-        return f"{self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+        return f"{self.name} {self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+    def natural_key(self):
+        return (self.name,)
 
     @classmethod
     def current(cls):
-        return cls.objects.order_by().first() or cls(version=0, changed_at=STARTED_AT)
+        return cls.objects.filter(name=REGISTRY_VERSION).first() or cls(
+            name=REGISTRY_VERSION, version=0, changed_at=STARTED_AT
+        )
+
+
+REGISTRY_VERSION = "registry"
 
 
 # When no change has been recorded yet (an empty table): a fixed point, not "now", so the
@@ -676,7 +695,7 @@ STARTED_AT = datetime.datetime(2018, 1, 1, tzinfo=datetime.UTC)
 def touch_registry(using="default"):
     """Record that registry data changed; call it after writes that send no signals."""
     now = timezone.now()
-    versions = DataVersion.objects.using(using)
+    versions = DataVersion.objects.using(using).filter(name=REGISTRY_VERSION)
     if not versions.update(version=models.F("version") + 1, changed_at=now):
         # The migration creates the row; only a flushed table (some tests) lacks it.
-        versions.create(pk=1, version=1, changed_at=now)
+        versions.create(name=REGISTRY_VERSION, version=1, changed_at=now)

@@ -10,7 +10,12 @@ import shutil
 import pytest
 from django.core.management import call_command
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the live server needs committed data, and restoring the migrations'
+# rows (content types, groups) keeps later transactional tests from finding duplicates.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 HEADLESS_FLAGS = [
     "--headless",
