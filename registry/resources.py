@@ -703,7 +703,7 @@ class WorkbookResult:
         return "\n".join(lines)
 
 
-def import_workbook(data, file_format="xlsx", dry_run=False, user=None, progress=None):
+def import_workbook(data, file_format="xlsx", dry_run=False, user=None, progress=None, **kwargs):
     """
     Import a whole-registry workbook atomically, sheet by sheet in dependency order (sources,
     organisations, networks, member states, cities, officers, agreements). A sheet with a
@@ -737,7 +737,7 @@ def import_workbook(data, file_format="xlsx", dry_run=False, user=None, progress
             )
             # Each sheet writes (inside this transaction) so that the next sheets find its
             # records; a dry run rolls all of it back at the end.
-            result = resource.import_data(dataset, dry_run=False, user=user)
+            result = resource.import_data(dataset, dry_run=False, user=user, **kwargs)
             results.append((sheet, result))
             if result.refused:
                 break
