@@ -356,7 +356,7 @@ class Problem:
     def __init__(self, line, column, message):
         self.line = line
         self.column = column
-        self.message = message
+        self.message = message[:1].upper() + message[1:]
 
     def __str__(self):
         where = []
@@ -791,8 +791,16 @@ class RegistryResource(resources.ModelResource):
             first = self.seen_keys.get(key)
             if first is not None:
                 raise ValidationError(
-                    _("%(what)s appears twice in the file, on lines %(first)s and %(line)s.")
-                    % {"what": self.describe_key(row), "first": first, "line": self.row_line}
+                    _(
+                        "the same %(model)s, %(what)s, appears twice in the file, on lines "
+                        "%(first)s and %(line)s."
+                    )
+                    % {
+                        "model": self._meta.model._meta.verbose_name,
+                        "what": self.describe_key(row),
+                        "first": first,
+                        "line": self.row_line,
+                    }
                 )
             self.seen_keys[key] = self.row_line
             instance = self.find_instance(instance_loader.instances, key, row)

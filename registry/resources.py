@@ -9,7 +9,6 @@ resources (atomic imports, plain error messages, batched writes) is in registry/
 
 import datetime
 import re
-import unicodedata
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
@@ -286,11 +285,11 @@ class CityResource(NetworkDefaultMixin, RegistryResource):
             state = self.fields["member_state"].widget.clean(row.get("member_state"))
         except ValueError:
             return None
-        return (row["name"], state.pk) if state else None
+        return (name_key(row["name"]), state.pk) if state else None
 
     def instance_key(self, instance):
-        # NFC, so that "Hà Nội" typed either way is the same city.
-        return (unicodedata.normalize("NFC", instance.name), instance.member_state_id)
+        # NFC and case-folded, so that "Hà Nội" typed either way is the same city.
+        return (name_key(instance.name), instance.member_state_id)
 
     def describe_key(self, row):
         return f"{row.get('name')} ({row.get('member_state', '').upper()})"
@@ -404,13 +403,13 @@ class OfficerResource(RegistryResource):
         except ValueError:
             return None
         post = self.post_of(row)
-        return None if post is None else (row["name"], start, post)
+        return None if post is None else (name_key(row["name"]), start, post)
 
     def instance_key(self, instance):
         post = (
             ("city", instance.city_id) if instance.city_id else ("state", instance.member_state_id)
         )
-        return (unicodedata.normalize("NFC", instance.name), instance.start_date, post)
+        return (name_key(instance.name), instance.start_date, post)
 
     def describe_key(self, row):
         post = row.get("city") or row.get("member_state")
@@ -418,15 +417,23 @@ class OfficerResource(RegistryResource):
         return f"{row.get('name')} ({post}, {start})"
 
     def load_existing(self, dataset):
-        # The officer table is the big one: load only the people the file names.
-        names = sorted({unicodedata.normalize("NFC", n) for n in dataset["name"] if n})
+        # The officer table is the big one: load only the tenures of the posts the file names.
+        headers = dataset.headers
+        cities = dataset["city"] if "city" in headers else [""] * len(dataset)
+        states = dataset["member_state"] if "member_state" in headers else [""] * len(dataset)
+        posts = {
+            self.post_of({"city": c, "member_state": s})
+            for c, s in zip(cities, states, strict=True)
+        }
         prefetch = ["sources"] if "sources" in self.present_columns else []
         instances = {}
-        for i in range(0, len(names), KEY_CHUNK):
-            queryset = Officer.objects.filter(name__in=names[i : i + KEY_CHUNK])
-            for instance in queryset.prefetch_related(*prefetch):
-                self.attach_related(instance)
-                instances[self.instance_key(instance)] = instance
+        for kind, field in (("city", "city_id"), ("state", "member_state_id")):
+            ids = sorted(pk for post in posts if post and post[0] == kind for pk in [post[1]])
+            for i in range(0, len(ids), KEY_CHUNK):
+                queryset = Officer.objects.filter(**{f"{field}__in": ids[i : i + KEY_CHUNK]})
+                for instance in queryset.prefetch_related(*prefetch):
+                    self.attach_related(instance)
+                    instances[self.instance_key(instance)] = instance
         return instances
 
     def attach_related(self, instance):
