@@ -58,6 +58,8 @@ def normalise_header(value):
 def display(value):
     if value is None or value == "":
         return _("(blank)")
+    if isinstance(value, decimal.Decimal):
+        value = DecimalWidget().render(value)
     return text_cell(value)
 
 
@@ -821,9 +823,9 @@ class RegistryResource(resources.ModelResource):
         if not hasattr(self, "_tracked"):
             model = self._meta.model
             self._tracked = []
-            for column in self.present_columns:
-                field = self.field_by_column.get(column)
-                if field is None or field.readonly or not field.attribute:
+            for field in self.get_import_fields():
+                column = field.column_name
+                if column not in self.present_columns or field.readonly or not field.attribute:
                     continue
                 try:
                     model_field = model._meta.get_field(field.attribute)

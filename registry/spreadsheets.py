@@ -459,9 +459,14 @@ def text_cell(value):
     return str(value)
 
 
-def csv_lines(headers, rows):
-    """CSV text, one chunk per row, for streaming responses."""
+def csv_lines(headers, rows, bom=True):
+    """
+    CSV text, one chunk per row, for streaming responses. It starts with a byte order mark,
+    without which Excel reads UTF-8 as the local code page and garbles Thai or Khmer.
+    """
     buffer = io.StringIO()
+    if bom:
+        buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row in itertools.chain([headers], rows):
         writer.writerow([text_cell(value) for value in row])
