@@ -7,6 +7,7 @@ and foreign keys are written as natural keys (ISO codes, names, titles, slugs). 
 resources (atomic imports, plain error messages, batched writes) is in registry/imports.py.
 """
 
+import bisect
 import datetime
 import re
 from collections import defaultdict
@@ -483,31 +484,33 @@ class OfficerResource(RegistryResource):
                 end_date__isnull=True,
             ).select_related("city"):
                 open_tenures[officer.city_id].append(officer)
+        # Each open tenure ends the day before the first later start of someone else's new
+        # tenure in the same city: sorted starts and a binary search, not a pairwise loop.
+        new_by_city = defaultdict(list)
+        for new, line in self.new_cscos:
+            new_by_city[new.city_id].append((new.start_date, line, new))
         ends = {}
-        for new, _line in self.new_cscos:
-            for old in open_tenures[new.city_id]:
-                if old.pk == new.pk or old.name == new.name:
-                    continue
-                if old.start_date is not None and old.start_date >= new.start_date:
-                    continue
-                end = new.start_date - datetime.timedelta(days=1)
-                if old.pk not in ends or end < ends[old.pk][1]:
-                    ends[old.pk] = (old, end)
+        replaced = defaultdict(list)
+        for city_id, news in new_by_city.items():
+            news.sort(key=lambda item: (item[0], item[1]))
+            starts = [start for start, _line, _new in news]
+            for old in open_tenures[city_id]:
+                i = bisect.bisect_right(starts, old.start_date) if old.start_date else 0
+                while i < len(news) and (news[i][2].pk == old.pk or news[i][2].name == old.name):
+                    i += 1
+                if i < len(news):
+                    start, line, new = news[i]
+                    ends[old.pk] = (old, start - datetime.timedelta(days=1))
+                    replaced[line].append(old.name)
         if not ends:
             return
         rows_by_line = {row.line: row for row in result.rows}
         for new, line in self.new_cscos:
-            replaced = [
-                old.name
-                for old, end in ends.values()
-                if old.city_id == new.city_id
-                and end == new.start_date - datetime.timedelta(days=1)
-            ]
-            if replaced and line in rows_by_line:
+            if replaced[line] and line in rows_by_line:
                 rows_by_line[line].notes.append(
                     _("replaces %(names)s as CSCO of %(city)s from %(date)s")
                     % {
-                        "names": _(" and ").join(replaced),
+                        "names": _(" and ").join(sorted(replaced[line])),
                         "city": new.city.name,
                         "date": new.start_date.isoformat(),
                     }

@@ -403,6 +403,28 @@ def test_a_new_csco_ends_the_previous_holders_open_tenure_the_day_before(foundin
     assert list(current.values_list("name", flat=True)) == ["Sok Dara"]
 
 
+def test_new_cscos_of_one_city_in_one_file_end_each_other_in_date_order(founding):
+    rows = [
+        ["name", "city", "start_date"],
+        ["Later Holder", "Phnom Penh", "2022-06-01"],
+        ["Earlier Holder", "Phnom Penh", "2019-01-01"],
+    ]
+    result = import_file(OfficerResource, csv_bytes(rows))
+    notes = {row.object_repr.split(" (")[0]: row.notes for row in result.changed_rows()}
+    assert notes["Earlier Holder"] == [
+        "replaces Seng Vannak as CSCO of Phnom Penh from 2019-01-01"
+    ]
+    assert notes["Later Holder"] == [
+        "replaces Earlier Holder as CSCO of Phnom Penh from 2022-06-01"
+    ]
+    ends = dict(Officer.objects.filter(city__name="Phnom Penh").values_list("name", "end_date"))
+    assert ends == {
+        "Seng Vannak": datetime.date(2018, 12, 31),
+        "Earlier Holder": datetime.date(2022, 5, 31),
+        "Later Holder": None,
+    }
+
+
 def test_agreement_parties_are_a_semicolon_list_of_organisation_names(founding):
     rows = [
         ["title", "kind", "parties", "date"],
