@@ -31,6 +31,13 @@ from .spreadsheet_files import (
 )
 
 CITY_HEADERS = ["name", "member_state", "latitude", "longitude"]
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 OFFICER_HEADERS = ["name", "designation", "city", "role", "start_date", "end_date"]
 
 
