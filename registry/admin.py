@@ -21,6 +21,16 @@ from .models import (
     Organisation,
     Source,
 )
+from .resources import (
+    AgreementResource,
+    CityResource,
+    MemberStateResource,
+    NetworkResource,
+    OfficerResource,
+    OrganisationResource,
+    SourceResource,
+)
+from .spreadsheet_admin import SpreadsheetAdminMixin, WorkbookAdminMixin
 
 admin.site.site_header = _("ASCN Registry administration")
 admin.site.site_title = _("ASCN Registry")
@@ -53,10 +63,11 @@ class VersionedFieldsMixin:
 # Base classes ------------------------------------------------------------------------------
 
 
-class RegistryAdmin(VersionedFieldsMixin, SimpleHistoryAdmin):
+class RegistryAdmin(SpreadsheetAdminMixin, VersionedFieldsMixin, SimpleHistoryAdmin):
     """Defaults for tables that may grow to tens of thousands of rows.
 
-    Each record keeps a change history (simple-history: the "History" button, with a diff of
+    Spreadsheet import and export (registry/spreadsheet_admin.py) for users with the import or
+    export permission. Each record keeps a change history (simple-history: the "History" button, with a diff of
     each change, and a revert for those who may change the record), and its form refuses to
     overwrite changes saved by someone else meanwhile (VersionedModelForm).
     """
@@ -249,6 +260,7 @@ class NationalRepresentativeInline(MemberStateScopedMixin, RegistryInline):
 
 @admin.register(Source)
 class SourceAdmin(RegistryAdmin):
+    resource_classes = [SourceResource]
     list_display = ["title", "publisher", "published_on", "retrieved_on", "link"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "url"]
@@ -264,6 +276,7 @@ class SourceAdmin(RegistryAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(RegistryAdmin):
+    resource_classes = [OrganisationResource]
     list_display = ["name", "abbreviation", "last_verified"]
     search_fields = ["name", "abbreviation"]
     ordering = ["name"]
@@ -272,7 +285,8 @@ class OrganisationAdmin(RegistryAdmin):
 
 
 @admin.register(Network)
-class NetworkAdmin(RegistryAdmin):
+class NetworkAdmin(WorkbookAdminMixin, RegistryAdmin):
+    resource_classes = [NetworkResource]
     list_display = ["name", "acronym", "launch_date", "inaugural_meeting_date", "last_verified"]
     search_fields = ["name", "acronym"]
     ordering = ["name"]
@@ -282,6 +296,7 @@ class NetworkAdmin(RegistryAdmin):
 
 @admin.register(MemberState)
 class MemberStateAdmin(EditableChoicesSearchMixin, RegistryAdmin):
+    resource_classes = [MemberStateResource]
     list_display = ["name", "code", "code_alpha3", "network", "last_verified"]
     list_select_related = ["network"]
     search_fields = ["name", "code", "code_alpha3"]
@@ -293,6 +308,7 @@ class MemberStateAdmin(EditableChoicesSearchMixin, RegistryAdmin):
 
 @admin.register(City)
 class CityAdmin(EditableChoicesSearchMixin, MemberStateScopedMixin, RegistryAdmin):
+    resource_classes = [CityResource]
     list_display = [
         "name",
         "member_state",
@@ -315,6 +331,7 @@ class CityAdmin(EditableChoicesSearchMixin, MemberStateScopedMixin, RegistryAdmi
 
 @admin.register(Officer)
 class OfficerAdmin(MemberStateScopedMixin, RegistryAdmin):
+    resource_classes = [OfficerResource]
     list_display = ["name", "role", "post", "start_date", "end_date", "last_verified"]
     list_select_related = ["city__member_state", "member_state"]
     list_filter = ["role", "city__member_state", "member_state"]
@@ -367,6 +384,7 @@ class AgreementAdminForm(VersionedModelForm):
 
 @admin.register(Agreement)
 class AgreementAdmin(RegistryAdmin):
+    resource_classes = [AgreementResource]
     form = AgreementAdminForm
     list_display = ["title", "kind", "date", "party_names", "amount", "currency"]
     list_filter = ["kind", "date"]

@@ -38,7 +38,7 @@ def remove_group(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0003_history_and_versions"),
+        ("registry", "0004_history_and_versions"),
     ]
 
     operations = [migrations.RunPython(create_group, remove_group)]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0002_secretariat_groups'),
+        ('registry', '0003_data_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
