@@ -84,10 +84,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    # Before import_export: its `import` command is registry's (recording who imported what).
+    "registry",
     "import_export",
     "simple_history",
     "axes",
-    "registry",
 ]
 
 MIDDLEWARE = [

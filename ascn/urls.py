@@ -1,8 +1,21 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
+
+
+class FaviconView(RedirectView):
+    """/favicon.ico, which browsers ask for on pages naming no icon (the admin's)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("img/favicon.svg")
+
 
 urlpatterns = [
+    path("favicon.ico", FaviconView.as_view()),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("registry.urls")),
 ]

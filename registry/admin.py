@@ -191,7 +191,8 @@ class MemberStateScopedMixin:
 
     Checked per object (change, delete, revert), in the choices of the member state and city
     fields (another state's id is "not one of the available choices"), in autocomplete
-    results, in inlines (through the parent record) and in bulk deletes.
+    results, in inlines (through the parent record) and in bulk deletes; spreadsheet imports
+    refuse another state's rows (RegistryResource.authorize).
     """
 
     def has_change_permission(self, request, obj=None):
@@ -208,6 +209,11 @@ class MemberStateScopedMixin:
         if permissions.editable_state_ids(request.user) == frozenset():
             return False
         return allowed and (obj is None or permissions.can_edit_record(request.user, obj))
+
+    def has_import_permission(self, request):
+        # A member-state editor without a state could only have every row refused.
+        allowed = super().has_import_permission(request)
+        return allowed and permissions.editable_state_ids(request.user) != frozenset()
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is MemberState:

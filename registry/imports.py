@@ -5,9 +5,11 @@ django-import-export resource every registry table's resource extends.
 
 RegistryResource.import_data() is the one import path: the admin (preview and confirm), the
 `import` and `import_registry` commands and code all call it. It makes every import atomic,
-reports each problem as (line, column, plain reason), and writes in batches. The places later
-features hook into are RegistryResource.authorize() (may this user write this row?) and
-persist_new() / persist_changes() (every database write of an import).
+reports each problem as (line, column, plain reason), and writes in batches:
+persist_new() / persist_changes() are every database write of an import, each with its change
+history (attributed to the user and file, see registry.history.recorded_as), and
+RegistryResource.authorize() decides whether the user may write a row (a member-state editor
+only the cities and officers of their own states).
 """
 
 import contextlib
@@ -26,6 +28,8 @@ from import_export import resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Error, Result, RowResult
 
+from . import history, permissions
+from .models import touch_registry
 from .spreadsheets import (
     UNSTORABLE_CHARACTERS,
     FormulaCell,
@@ -698,7 +702,9 @@ class RegistryResource(resources.ModelResource):
         roll back; here every path rolls back, always inside a transaction.
         """
         self.reset_import_state()
+        user = kwargs.get("user")
         try:
+            self.check_import_permission(user)
             self.prepare(dataset)
         except SpreadsheetError as error:
             result = self.get_result_class()()
@@ -706,18 +712,35 @@ class RegistryResource(resources.ModelResource):
             result.add_problem(None, "", str(error))
             result.append_base_error(Error(ImportRefused(result)))
             return result
-        result = super().import_data(
-            dataset,
-            dry_run=dry_run,
-            raise_errors=raise_errors,
-            use_transactions=True,
-            collect_failed_rows=False,
-            rollback_on_validation_errors=True,
-            **kwargs,
-        )
+        # The history of every record written is attributed to the user and the file (an
+        # enclosing recorded_as block, e.g. a command's, gives them otherwise).
+        file_name = kwargs.get("file_name")
+        reason = _("Spreadsheet import of %(file)s") % {"file": file_name} if file_name else ""
+        with history.recorded_as(
+            user=user if user and user.is_authenticated else None, reason=reason
+        ):
+            result = super().import_data(
+                dataset,
+                dry_run=dry_run,
+                raise_errors=raise_errors,
+                use_transactions=True,
+                collect_failed_rows=False,
+                rollback_on_validation_errors=True,
+                **kwargs,
+            )
         result.sheet = self.sheet_name
         self.collect_problems(dataset, result)
         return result
+
+    def check_import_permission(self, user):
+        """A user given to import_data must hold the table's import permission."""
+        if user is None:
+            return
+        opts = self._meta.model._meta
+        if not user.has_perm(f"{opts.app_label}.import_{opts.model_name}"):
+            raise SpreadsheetError(
+                _("You may not import %(table)s.") % {"table": opts.verbose_name_plural}
+            )
 
     def reset_import_state(self):
         self.__dict__.pop("_tracked", None)
@@ -730,6 +753,7 @@ class RegistryResource(resources.ModelResource):
         self.seen_keys = {}
         self.unique_values = {}
         self.pending_m2m = []
+        self.unrecorded_m2m = []
         self.changed_fields = set()
         self.before = None
         self.m2m_values = {}
@@ -840,7 +864,18 @@ class RegistryResource(resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         # django-import-export resets the table's id sequence here; imports never write ids.
-        pass
+        # Bulk writes send no save signals: bump the public pages' data version here, in the
+        # import's transaction, so that it changes exactly when the rows do.
+        written = (
+            result.totals[RowResult.IMPORT_TYPE_NEW] + result.totals[RowResult.IMPORT_TYPE_UPDATE]
+        )
+        if (
+            written
+            and not kwargs.get("dry_run")
+            and not result.has_errors()
+            and not result.has_validation_errors()
+        ):
+            touch_registry(router.db_for_write(self._meta.model))
 
     # --- matching rows to records -------------------------------------------------------
 
@@ -1056,9 +1091,35 @@ class RegistryResource(resources.ModelResource):
         """
         May `user` write this row? Raise ValidationError to refuse it; the whole import is
         then refused like for any other row error. Every write path calls this, for every
-        new or changed row (unchanged rows are never written). Allows all by default: the
-        permission to import a table is checked before the file is read.
+        new or changed row (unchanged rows are never written); the permission to import the
+        table is checked before the file is read. A member-state editor may write only the
+        cities and officers of their own member states.
         """
+        if user is None or permissions.can_edit_record(user, instance):
+            return
+        state = self.member_state_of(instance)
+        column = next(
+            (c for c in ("member_state", "city") if row.get(c) not in (None, "")), "member_state"
+        )
+        raise ValidationError(
+            {
+                self.field_by_column[column].attribute: _(
+                    "you may import only the records of your own member states; this "
+                    "%(model)s is in %(state)s."
+                )
+                % {
+                    "model": self._meta.model._meta.verbose_name,
+                    "state": state or _("no member state"),
+                }
+            }
+        )
+
+    def member_state_of(self, instance):
+        """The member state a record belongs to, from the widgets' caches (no query)."""
+        state_id = permissions.member_state_id_of(instance)
+        state_field = self.fields.get("member_state")
+        state = state_field.widget.by_pk(state_id) if state_field and state_id else None
+        return state
 
     def save_instance(self, instance, is_create, row, **kwargs):
         super().save_instance(instance, is_create, row, **kwargs)
@@ -1078,6 +1139,7 @@ class RegistryResource(resources.ModelResource):
         try:
             self.persist_new(list(self.create_instances), batch_size)
             self.flush_m2m()
+            self.record_m2m_history()
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)
         finally:
@@ -1087,26 +1149,40 @@ class RegistryResource(resources.ModelResource):
         if not self.update_instances and not self.pending_m2m:
             return
         try:
-            fields_ = self.get_bulk_update_fields()
-            if self.update_instances and fields_:
-                self.persist_changes(list(self.update_instances), fields_, batch_size)
+            if self.update_instances:
+                # Rows whose only change is a many-to-many one still get a new version and
+                # a historical record, with no other column written.
+                self.persist_changes(
+                    list(self.update_instances), self.get_bulk_update_fields(), batch_size
+                )
             self.flush_m2m()
+            self.record_m2m_history()
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)
         finally:
             self.update_instances.clear()
 
     def persist_new(self, instances, batch_size=None):
-        """Every INSERT of an import goes through here (change history hooks in here)."""
-        self._meta.model.objects.bulk_create(instances, batch_size=batch_size)
+        """Every INSERT of an import goes through here, with a historical record per row."""
+        history.bulk_create_with_history(instances, self._meta.model, batch_size or 1000)
+        self.unrecorded_m2m.extend(instances)
 
     def persist_changes(self, instances, field_names, batch_size=None):
-        """Every UPDATE of an import goes through here (change history hooks in here)."""
+        """Every UPDATE of an import goes through here: a new version and a historical record
+        per row (call record_m2m_history() once the many-to-many rows are written)."""
         model = self._meta.model
+        write = None
         if connections[router.db_for_write(model)].vendor == "postgresql":
-            update_from_values(model, instances, field_names, batch_size or 1000)
-        else:
-            model.objects.bulk_update(instances, field_names, batch_size=batch_size)
+            write = update_from_values
+        history.bulk_update_with_history(
+            instances, model, field_names, batch_size or 1000, write=write
+        )
+        self.unrecorded_m2m.extend(instances)
+
+    def record_m2m_history(self):
+        """Complete the historical records written so far with their many-to-many rows."""
+        history.record_m2m_history(self.unrecorded_m2m, self._meta.model)
+        self.unrecorded_m2m = []
 
     def flush_m2m(self):
         """Write the many-to-many values of the rows saved so far: two queries per field."""

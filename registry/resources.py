@@ -524,6 +524,7 @@ class OfficerResource(RegistryResource):
                 % {"name": old.name, "city": old.city.name, "date": end.isoformat()}
             )
         self.persist_changes(ended, ["end_date"])
+        self.record_m2m_history()
 
     def export_queryset(self, queryset):
         return queryset.select_related("city__member_state", "member_state").prefetch_related(

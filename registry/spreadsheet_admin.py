@@ -152,6 +152,8 @@ class WorkbookForm(forms.Form):
 
 class WorkbookConfirmForm(forms.Form):
     import_file_name = forms.SlugField(widget=forms.HiddenInput)
+    # The uploaded file's name, for the change history of every record the import writes.
+    original_file_name = forms.CharField(max_length=255, widget=forms.HiddenInput)
     file_format = forms.ChoiceField(
         choices=[("xlsx", "xlsx"), ("ods", "ods")], widget=forms.HiddenInput
     )
@@ -206,7 +208,9 @@ class WorkbookAdminMixin:
             file_format = upload.name.rsplit(".", 1)[-1].lower()
             data = b"".join(upload.chunks())
             try:
-                result = import_workbook(data, file_format, dry_run=True, user=request.user)
+                result = import_workbook(
+                    data, file_format, dry_run=True, user=request.user, file_name=upload.name
+                )
             except SpreadsheetError as error:
                 form.add_error("import_file", str(error))
             else:
@@ -215,7 +219,11 @@ class WorkbookAdminMixin:
                     storage = SharedCacheStorage()
                     storage.save(data)
                     context["confirm_form"] = WorkbookConfirmForm(
-                        initial={"import_file_name": storage.name, "file_format": file_format}
+                        initial={
+                            "import_file_name": storage.name,
+                            "original_file_name": upload.name,
+                            "file_format": file_format,
+                        }
                     )
         return TemplateResponse(request, "admin/registry/workbook_import.html", context)
 
@@ -230,6 +238,7 @@ class WorkbookAdminMixin:
                 storage.read(),
                 form.cleaned_data["file_format"],
                 user=request.user,
+                file_name=form.cleaned_data["original_file_name"],
                 retain_instance_in_row_result=True,
             )
         except SpreadsheetError as error:

@@ -8,7 +8,16 @@ from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from registry.models import Agreement, City, MemberState, Network, Officer, Organisation, Source
+from registry.models import (
+    Agreement,
+    City,
+    DataVersion,
+    MemberState,
+    Network,
+    Officer,
+    Organisation,
+    Source,
+)
 from registry.spreadsheets import FORMATS_BY_NAME
 
 FORMAT_INDEX = {"csv": "0", "xlsx": "1", "ods": "2", "json": "3"}  # the admin's format choices
@@ -50,14 +59,23 @@ def read_back(data, fmt):
     return FORMATS_BY_NAME[fmt]().create_dataset(data)
 
 
-def registry_state():
-    """Row counts of every registry table and of the admin's change history."""
-    counts = {
-        model.__name__: model.objects.count()
-        for model in (Source, Organisation, Network, MemberState, City, Officer, Agreement)
-    }
+REGISTRY_MODELS = (Source, Organisation, Network, MemberState, City, Officer, Agreement)
+
+
+def registry_state(history=True):
+    """Row counts of every registry table and, unless `history` is false, of its change
+    history, of the admin's log and the public pages' data version."""
+    counts = {model.__name__: model.objects.count() for model in REGISTRY_MODELS}
     counts["agreement parties"] = Agreement.parties.through.objects.count()
+    if not history:
+        return counts
+    for model in REGISTRY_MODELS:
+        counts[f"{model.__name__} history"] = model.history.count()
+        for field, m2m_history in model._history_records.m2m_models.items():
+            if field.model is model:
+                counts[f"{model.__name__} {field.name} history"] = m2m_history.objects.count()
     counts["LogEntry"] = LogEntry.objects.count()
+    counts["data version"] = DataVersion.current().version
     return counts
 
 

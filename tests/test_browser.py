@@ -121,3 +121,30 @@ def test_skip_link_moves_focus_to_the_content(site, browser):
     skip.send_keys(Keys.ENTER)
     assert browser.switch_to.active_element.get_attribute("id") == "content"
     assert console_errors(browser) == []
+
+
+def test_admin_export_page_select_all_works_under_the_csp(site, browser):
+    """The export page's "Select all" box is bound by a script file, not an inline handler."""
+    from django.conf import settings
+    from django.test import Client
+    from selenium.webdriver.common.by import By
+
+    from .conftest import make_staff
+
+    client = Client()
+    client.force_login(make_staff("root", is_superuser=True))
+    browser.get(site + "/admin/login/")
+    browser.add_cookie(
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        }
+    )
+    browser.get(site + "/admin/registry/city/export/")
+    boxes = browser.find_elements(
+        By.CSS_SELECTOR, ".selectable-field-export-row input[type=checkbox]"
+    )
+    assert boxes and all(box.is_selected() for box in boxes)
+    browser.find_element(By.ID, "select-all-toggle").click()
+    assert not any(box.is_selected() for box in boxes)
+    assert console_errors(browser) == []

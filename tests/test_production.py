@@ -1,5 +1,6 @@
 """Production settings, security headers, the health check, login throttling and gunicorn."""
 
+import contextlib
 import http.client
 import importlib
 import os
@@ -162,6 +163,21 @@ def test_pages_carry_the_security_headers(client, path):
     assert "unsafe-inline" not in policy
 
 
+def assert_no_inline_script_or_style(response):
+    assert response.status_code == 200, response.status_code
+    html = response.content.decode()
+    inline_scripts = [
+        tag
+        for tag in re.findall(r"<script\b[^>]*>", html)
+        if "src=" not in tag and 'type="application/json"' not in tag
+    ]
+    assert inline_scripts == []
+    assert not re.search(r"<style\b", html)
+    assert not re.search(r"\sstyle=\"", html)
+    assert not re.search(r"\son[a-z]+=\"", html)
+    assert "data:" not in " ".join(re.findall(r"(?:src|href)=\"[^\"]*\"", html))
+
+
 @pytest.mark.django_db
 def test_admin_pages_need_no_inline_script(founding, client):
     """The CSP forbids inline script and style: the admin's pages must not use any."""
@@ -176,17 +192,57 @@ def test_admin_pages_need_no_inline_script(founding, client):
         reverse("admin:registry_city_add"),
         reverse("admin:registry_city_change", args=[city.pk]),
         reverse("admin:registry_city_history", args=[city.pk]),
+        reverse("admin:registry_city_import"),
+        reverse("admin:registry_city_export"),
+        reverse("admin:registry_workbook_import"),
     ]
     for page in pages:
-        html = client.get(page).content.decode()
-        inline_scripts = [
-            tag
-            for tag in re.findall(r"<script\b[^>]*>", html)
-            if "src=" not in tag and 'type="application/json"' not in tag
-        ]
-        assert inline_scripts == [], page
-        assert not re.search(r"\sstyle=\"", html), page
-        assert not re.search(r"\son[a-z]+=\"", html), page
+        with subtests_of(page):
+            assert_no_inline_script_or_style(client.get(page))
+
+
+@pytest.mark.django_db
+def test_import_previews_need_no_inline_script(founding, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from registry.resources import export_workbook
+
+    from .spreadsheet_files import admin_preview, csv_bytes
+
+    client.force_login(make_staff("root", is_superuser=True))
+    good = csv_bytes([["name", "member_state"], ["Khon Kaen", "TH"]])
+    bad = csv_bytes([["name", "member_state"], ["Atlantis", "XX"]])
+    for data in (good, bad):
+        preview = admin_preview(client, "city", "cities.csv", data, "csv")
+        assert_no_inline_script_or_style(preview)
+    upload = SimpleUploadedFile("registry.xlsx", export_workbook("xlsx"))
+    preview = client.post(reverse("admin:registry_workbook_import"), {"import_file": upload})
+    assert_no_inline_script_or_style(preview)
+
+
+@pytest.mark.django_db
+def test_public_pages_need_no_inline_script(founding, client):
+    from registry.models import Agreement, MemberState
+
+    pages = ["/", "/member-states/", "/cities/", "/cities/bangkok/", "/officers/"]
+    pages += ["/agreements/", "/sources/", "/cities/?member_state=ZZ"]
+    pages += [MemberState.objects.get(code="TH").get_absolute_url()]
+    pages += [Agreement.objects.first().get_absolute_url()]
+    for page in pages:
+        with subtests_of(page):
+            response = client.get(page)
+            if response.status_code == 400:  # the bad filter's page, with its message
+                response.status_code = 200
+            assert_no_inline_script_or_style(response)
+
+
+@contextlib.contextmanager
+def subtests_of(page):
+    """Names the page in the failure message of an assertion inside."""
+    try:
+        yield
+    except AssertionError as error:
+        raise AssertionError(f"{page}: {error}") from error
 
 
 @pytest.mark.django_db

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from registry.history import recorded_as
 from registry.resources import import_workbook
 
 
@@ -27,7 +28,9 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
         progress = self.show_progress if self.stderr.isatty() else None
-        result = import_workbook(data, path, dry_run=dry_run, progress=progress)
+        # The change history of every record written names the command and the file.
+        with recorded_as(reason=f"manage.py import_registry {path}"):
+            result = import_workbook(data, path, dry_run=dry_run, progress=progress)
         if progress:
             self.stderr.write("")
         if result.refused:
