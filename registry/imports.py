@@ -21,7 +21,7 @@ from collections import defaultdict
 
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, connections, router
+from django.db import IntegrityError, connections, router, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
@@ -1137,9 +1137,10 @@ class RegistryResource(resources.ModelResource):
         if not self.create_instances:
             return
         try:
-            self.persist_new(list(self.create_instances), batch_size)
-            self.flush_m2m()
-            self.record_m2m_history()
+            with self.batch_savepoint():
+                self.persist_new(list(self.create_instances), batch_size)
+                self.flush_m2m()
+                self.record_m2m_history()
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)
         finally:
@@ -1149,18 +1150,28 @@ class RegistryResource(resources.ModelResource):
         if not self.update_instances and not self.pending_m2m:
             return
         try:
-            if self.update_instances:
-                # Rows whose only change is a many-to-many one still get a new version and
-                # a historical record, with no other column written.
-                self.persist_changes(
-                    list(self.update_instances), self.get_bulk_update_fields(), batch_size
-                )
-            self.flush_m2m()
-            self.record_m2m_history()
+            with self.batch_savepoint():
+                if self.update_instances:
+                    # Rows whose only change is a many-to-many one still get a new version
+                    # and a historical record, with no other column written.
+                    self.persist_changes(
+                        list(self.update_instances), self.get_bulk_update_fields(), batch_size
+                    )
+                self.flush_m2m()
+                self.record_m2m_history()
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)
         finally:
             self.update_instances.clear()
+
+    def batch_savepoint(self):
+        """
+        A savepoint around one batch's writes. django-import-export records a failed batch as
+        an error and carries on inside its own savepoint, which PostgreSQL refuses to release
+        after a database error ("current transaction is aborted"); rolling back to this one
+        first keeps the failure a plain refusal of the file.
+        """
+        return transaction.atomic(using=router.db_for_write(self._meta.model))
 
     def persist_new(self, instances, batch_size=None):
         """Every INSERT of an import goes through here, with a historical record per row."""

@@ -45,6 +45,16 @@ def xlsx_bytes(rows, setup=None, title="Sheet1"):
     return stream.getvalue()
 
 
+def officer_rows(n, start=0):
+    """A CSV of `n` new CSCOs spread over the registry's cities, each with a start date."""
+    cities = list(City.objects.values_list("name", "member_state__code"))
+    rows = [["name", "designation", "city", "member_state", "role", "start_date"]]
+    for i in range(start, start + n):
+        city, state = cities[i % len(cities)]
+        rows.append([f"Officer {i}", "Designation", city, state, "", f"20{10 + i % 10}-01-01"])
+    return csv_bytes(rows)
+
+
 def rewrite_zip(data, change):
     """A copy of a zip archive with `change(name, content) -> content` applied to each member."""
     source = zipfile.ZipFile(io.BytesIO(data))

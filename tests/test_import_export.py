@@ -42,6 +42,7 @@ from .spreadsheet_files import (
     admin_confirm,
     admin_preview,
     csv_bytes,
+    officer_rows,
     read_back,
     registry_state,
     xlsx_bytes,
@@ -461,15 +462,6 @@ def test_authorize_is_the_one_hook_that_can_refuse_a_row(founding):
 
 
 # Speed: queries per file, not per row -----------------------------------------------------
-
-
-def officer_rows(n, start=0):
-    cities = list(City.objects.values_list("name", "member_state__code"))
-    rows = [["name", "designation", "city", "member_state", "role", "start_date"]]
-    for i in range(start, start + n):
-        city, state = cities[i % len(cities)]
-        rows.append([f"Officer {i}", "Designation", city, state, "", f"20{10 + i % 10}-01-01"])
-    return csv_bytes(rows)
 
 
 def count_queries(func):
