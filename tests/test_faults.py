@@ -4,12 +4,9 @@ import process killed while it writes. Either way nothing of the import remains,
 included.
 """
 
-import os
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -20,9 +17,9 @@ from registry.imports import RegistryResource
 from registry.models import City, Officer
 from registry.resources import OfficerResource
 
+from .servers import BASE_DIR, development_environment, poll, writer_of
 from .spreadsheet_files import officer_rows, read_back, registry_state
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 ROWS = 5000
 
 
@@ -85,23 +82,20 @@ def test_a_killed_import_process_leaves_nothing_written(tmp_path):
     path.write_bytes(officer_rows(20000))
     before = registry_state()
 
-    db = connection.settings_dict
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
-        "DJANGO_DEBUG": "1",
-        "DJANGO_SECRET_KEY": "test-only-not-secret",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}",
-    }
     command = [sys.executable, "manage.py", "import", "registry.resources.OfficerResource"]
     process = subprocess.Popen(
         [*command, str(path), "--no-input"],
         cwd=BASE_DIR,
-        env=env,
+        env=development_environment(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        text=True,
     )
     try:
-        writer = wait_for_a_writer(Officer._meta.db_table, process)
+        writer = poll(
+            lambda: writer_of(Officer._meta.db_table, process),
+            what="the import to start writing",
+        )
         process.send_signal(signal.SIGKILL)
         assert process.wait(timeout=30) == -signal.SIGKILL
     finally:
@@ -110,37 +104,6 @@ def test_a_killed_import_process_leaves_nothing_written(tmp_path):
             process.wait()
     wait_until_gone(writer)
     assert registry_state() == before
-
-
-def poll(check, timeout=60, what="the condition"):
-    """Call `check` until it returns something true, within `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def wait_for_a_writer(table, process):
-    """The backend pid of another session holding a write lock on `table` (it has inserted
-    rows, uncommitted)."""
-
-    def writer():
-        if process.poll() is not None:
-            raise AssertionError(f"the import ended first: {process.stderr.read().decode()}")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT l.pid FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-                "WHERE c.relname = %s AND l.mode = 'RowExclusiveLock' "
-                "AND l.granted AND l.pid <> pg_backend_pid()",
-                [table],
-            )
-            row = cursor.fetchone()
-        return row and row[0]
-
-    return poll(writer, what="the import to start writing")
 
 
 def wait_until_gone(pid):

@@ -1,17 +1,12 @@
 """Production settings, security headers, the health check, login throttling and gunicorn."""
 
 import contextlib
-import http.client
 import importlib
 import os
 import re
 import runpy
-import select
 import subprocess
 import sys
-import time
-import urllib.parse
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -25,19 +20,10 @@ from django.urls import clear_url_caches, reverse
 from ascn.middleware import client_ip
 
 from .conftest import make_staff
+from .servers import BASE_DIR, PRODUCTION_ENV, clean_environment, fetch, gunicorn
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = BASE_DIR / "ascn" / "settings.py"
 
-PRODUCTION_ENV = {
-    "DJANGO_ENV": "production",
-    "DJANGO_SECRET_KEY": "a-test-only-key-that-is-long-and-random-enough-0123456789-QWERTYUIOP",
-    "DJANGO_ALLOWED_HOSTS": "registry.example.org",
-    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://registry.example.org",
-    "DJANGO_SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto",
-    "DJANGO_PROXY_COUNT": "1",
-    "DATABASE_URL": "postgres://registry@db.example.org:5432/ascn",
-}
 REQUIRED = [
     "DJANGO_SECRET_KEY",
     "DJANGO_ALLOWED_HOSTS",
@@ -46,17 +32,6 @@ REQUIRED = [
     "DJANGO_PROXY_COUNT",
     "DATABASE_URL",
 ]
-
-
-def clean_environment(**variables):
-    """The process environment without any DJANGO_ or DATABASE_ variable, plus `variables`."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_"))
-    }
-    env.update(variables)
-    return env
 
 
 def load_settings(**variables):
@@ -324,69 +299,8 @@ def gunicorn_server(django_db_setup, django_db_blocker, tmp_path):
     """gunicorn with the production settings on the test database, on a free loopback port."""
     if connection.vendor != "postgresql":
         pytest.skip("production runs on PostgreSQL; set DATABASE_URL to run this test")
-    db = connection.settings_dict
-    database_url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = clean_environment(
-        **{
-            **PRODUCTION_ENV,
-            "DATABASE_URL": database_url,
-            "DJANGO_ALLOWED_HOSTS": "registry.example.org,127.0.0.1",
-            "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
-            "DJANGO_CONN_MAX_AGE": "0",
-        }
-    )
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
-        cwd=BASE_DIR,
-        env=env,
-        check=True,
-        timeout=120,
-    )
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen(
-        [str(gunicorn), "ascn.wsgi", "--config", "ascn/gunicorn.conf.py"]
-        + ["--bind", "127.0.0.1:0", "--workers", "1"],
-        cwd=BASE_DIR,
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        yield f"http://127.0.0.1:{listening_port(process)}"
-    finally:
-        process.terminate()
-        _out, log = process.communicate(timeout=30)
-        print(log)  # shown by pytest when the test fails
-
-
-def listening_port(process, timeout=60):
-    """Read gunicorn's log until it says where it listens (no sleeping, bounded in time)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stderr], [], [], deadline - time.monotonic())
-        if not ready:
-            break
-        line = process.stderr.readline()
-        if not line:
-            break
-        match = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
-        if match:
-            return int(match.group(1))
-    raise AssertionError("gunicorn did not start listening")
-
-
-def fetch(url, **headers):
-    """GET without following redirects: (status, headers, body)."""
-    parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    try:
-        conn.request(
-            "GET", parts.path, headers={k.replace("_", "-"): v for k, v in headers.items()}
-        )
-        response = conn.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        conn.close()
+    with gunicorn(tmp_path) as url:
+        yield url
 
 
 @pytest.mark.django_db
