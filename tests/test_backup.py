@@ -1,5 +1,7 @@
 """The backup documented in the README restores the same registry, history included."""
 
+import io
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
@@ -16,6 +18,10 @@ from registry.models import (
     Organisation,
     Source,
 )
+from registry.resources import OfficerResource, export_workbook
+from registry.spreadsheets import read_workbook
+
+from .spreadsheet_files import csv_bytes, read_back
 
 REGISTRY_MODELS = [Network, MemberState, City, Officer, Agreement, Source, Organisation]
 # The README's full backup: everything but what `migrate` recreates and transient state.
@@ -96,3 +102,42 @@ def test_loading_a_fixture_writes_no_history():
     call_command("loaddata", "founding_2018", verbosity=0)
     for model in REGISTRY_MODELS:
         assert model.history.count() == 0, model.__name__
+
+
+# The README's registry dump and workbook, each restored into an emptied database.
+REGISTRY_DUMP = [
+    "registry.network",
+    "registry.source",
+    "registry.organisation",
+    "registry.memberstate",
+    "registry.city",
+    "registry.officer",
+    "registry.agreement",
+]
+
+
+def registry_workbook():
+    """The whole registry as export_registry writes it: every record by natural key."""
+    return {name: sheet.dict for name, sheet in read_workbook(export_workbook("xlsx")).items()}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_registry_dump_and_workbook_each_restore_the_same_registry(tmp_path):
+    call_command("loaddata", "founding_2018", verbosity=0)
+    rows = [["name", "city", "start_date"], ["Sok Dara", "Phnom Penh", "2024-01-15"]]
+    OfficerResource().import_data(read_back(csv_bytes(rows), "csv"), file_name="o.csv")
+    before = registry_workbook()
+    workbook, dump = tmp_path / "registry.xlsx", tmp_path / "registry.json"
+    call_command("export_registry", str(workbook), stderr=io.StringIO())
+    call_command(
+        "dumpdata", *REGISTRY_DUMP, natural_foreign=True, natural_primary=True, output=str(dump)
+    )
+
+    call_command("flush", interactive=False, verbosity=0)
+    assert all(model.objects.count() == 0 for model in REGISTRY_MODELS)
+    call_command("loaddata", str(dump), verbosity=0)
+    assert registry_workbook() == before
+
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("import_registry", str(workbook), stdout=io.StringIO())
+    assert registry_workbook() == before
