@@ -185,3 +185,153 @@ def test_html_in_names_is_shown_as_text_on_public_pages(founding, client):
     for path in ("/cities/", city.get_absolute_url()):
         html = client.get(path).content.decode()
         assert "<script>alert" not in html, path
+
+
+# The public site, parameter by parameter -----------------------------------------------------
+
+# Every parameter a public page reads, with the pages that read it.
+PUBLIC_PARAMETERS = {
+    "q": PUBLIC_LISTS[1:],
+    "member_state": ["/cities/", "/officers/", "/agreements/", "/sources/"],
+    "city": ["/officers/"],
+    "role": ["/officers/"],
+    "current": ["/officers/"],
+    "kind": ["/agreements/"],
+    "party": ["/agreements/"],
+    "year": ["/agreements/"],
+    "as_of": [*PUBLIC_LISTS, "/cities/bangkok/", "/data/popolo.json"],
+    "format": PUBLIC_LISTS[1:],
+    "page": PUBLIC_LISTS[1:],
+}
+HOSTILE_VALUES = [*SQL_LIKE, LONG, "%FF%FE", "\ufffd", "😀" * 50, "-1", str(10**12), "1e9999"]
+
+
+@pytest.mark.parametrize("parameter", PUBLIC_PARAMETERS)
+def test_every_public_parameter_answers_hostile_values_with_a_page_or_a_4xx(
+    founding, client, parameter
+):
+    cities = City.objects.count()
+    for path in PUBLIC_PARAMETERS[parameter]:
+        for value in HOSTILE_VALUES:
+            response = client.get(path, {parameter: value})
+            assert response.status_code in (200, 400, 404), (path, value)
+    assert City.objects.count() == cities
+
+
+@pytest.mark.parametrize("path", [*PUBLIC_LISTS, "/cities/bangkok/", "/data/popolo.json"])
+def test_public_pages_answer_malformed_query_strings_with_a_page_or_a_400(founding, path):
+    from django.test import Client
+
+    client = Client()
+    for query in (
+        "q=%FF%FE%FD",  # not UTF-8
+        "q=%",  # a lone escape
+        "q=%E2%82",  # a truncated character
+        "q=" + "%25" * 3_400,  # 10 kB of escaped percent signs
+        "&".join(["q=a"] * 2_000),  # one parameter, repeated beyond the limit
+        "=x&&&=",
+    ):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code in (200, 400), (path, query[:40])
+
+
+def test_percent_and_underscore_are_searched_for_literally_on_public_lists(founding, client):
+    for path, total in (("/cities/", City.objects.count()), ("/sources/", Source.objects.count())):
+        for term in ("%", "_", "%_%"):
+            response = client.get(path, {"q": term})
+            assert response.status_code == 200
+            assert response.context["paginator"].count < total, (path, term)
+
+
+@pytest.mark.parametrize("path", ["/", "/member-states/", "/agreements/", "/sources/"])
+def test_absurd_page_numbers_are_not_found_on_every_list(founding, client, path):
+    if path == "/":
+        assert client.get(path, {"page": str(10**12)}).status_code == 200  # no pages here
+        return
+    assert client.get(path, {"page": str(10**12)}).status_code == 404
+
+
+def test_html_in_every_kind_of_name_is_text_on_every_public_page(founding, client):
+    state = MemberState.objects.get(code="TH")
+    city = factories.city(member_state=state, name=HOSTILE_NAME, slug="hostile-city")
+    factories.officer(city=city, name=HOSTILE_NAME, designation=HOSTILE_NAME)
+    source = factories.source(title=HOSTILE_NAME + " source", publisher=HOSTILE_NAME)
+    city.sources.add(source)
+    party = factories.organisation(name=HOSTILE_NAME + " party")
+    agreement = factories.agreement(
+        title=HOSTILE_NAME + " agreement", slug="hostile-agreement", parties=[party]
+    )
+    agreement.sources.add(source)
+    pages = [
+        "/",
+        "/cities/",
+        "/cities/?q=script",
+        city.get_absolute_url(),
+        state.get_absolute_url(),
+        "/officers/",
+        "/officers/?q=script",
+        "/agreements/",
+        agreement.get_absolute_url(),
+        "/sources/",
+        "/cities/?member_state=" + HOSTILE_NAME,  # echoed in the filter's error message
+    ]
+    for path in pages:
+        html = client.get(path).content.decode()
+        assert "<script>alert" not in html, path
+        assert "<img src=x" not in html, path
+    html = client.get(agreement.get_absolute_url()).content.decode()
+    assert "&lt;script&gt;alert(&quot;owned&quot;)&lt;/script&gt;" in html
+
+
+# HTML in spreadsheets: the import preview, its problems and the workbook preview ----------
+
+
+def test_html_in_a_spreadsheet_is_text_in_the_import_preview_and_its_problems(
+    founding, superuser_client
+):
+    from .spreadsheet_files import admin_preview, csv_bytes
+
+    Officer.objects.filter(name="Seng Vannak").update(designation="Plain")
+    new_and_changed = csv_bytes(
+        [
+            ["name", "city", "designation"],
+            [HOSTILE_NAME, "Phnom Penh", HOSTILE_NAME],
+            ["Seng Vannak", "Phnom Penh", HOSTILE_NAME],
+        ]
+    )
+    bad = csv_bytes([["name", "member_state"], [HOSTILE_NAME, HOSTILE_NAME]])
+    bad_header = csv_bytes([["name", HOSTILE_NAME], ["Bangkok", "TH"]])
+    previews = [
+        admin_preview(superuser_client, "officer", "officers.csv", new_and_changed, "csv"),
+        admin_preview(superuser_client, "city", "cities.csv", bad, "csv"),
+        admin_preview(superuser_client, "city", "cities.csv", bad_header, "csv"),
+        admin_preview(superuser_client, "city", HOSTILE_NAME + ".csv", bad, "csv"),
+    ]
+    assert "confirm_form" in previews[0].context
+    assert all("confirm_form" not in preview.context for preview in previews[1:])
+    for preview in previews:
+        html = preview.content.decode()
+        assert preview.status_code == 200
+        assert "<script>alert" not in html
+        assert "<img src=x" not in html
+        assert "&lt;script&gt;" in html
+
+
+def test_html_in_a_workbook_is_text_in_its_preview(founding, superuser_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .spreadsheet_files import xlsx_bytes
+
+    # The preview of a good workbook counts rows per sheet; a refused one quotes the cells.
+    for rows, quoted in (
+        ([["name", "member_state"], [HOSTILE_NAME, "TH"]], False),
+        ([["name", "member_state"], [HOSTILE_NAME, HOSTILE_NAME]], True),
+    ):
+        upload = SimpleUploadedFile("registry.xlsx", xlsx_bytes(rows, title="cities"))
+        response = superuser_client.post(
+            reverse("admin:registry_workbook_import"), {"import_file": upload}
+        )
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "<script>alert" not in html
+        assert ("&lt;script&gt;" in html) == quoted
