@@ -1098,28 +1098,31 @@ class RegistryResource(resources.ModelResource):
         if user is None or permissions.can_edit_record(user, instance):
             return
         state = self.member_state_of(instance)
+        # The problem is filed under the column that names the state, if the file has one.
         column = next(
-            (c for c in ("member_state", "city") if row.get(c) not in (None, "")), "member_state"
+            (
+                c
+                for c in ("member_state", "city")
+                if c in self.field_by_column and row.get(c) not in (None, "")
+            ),
+            None,
         )
+        message = _(
+            "you may import only the records of your own member states; this %(model)s is in "
+            "%(state)s."
+        ) % {
+            "model": self._meta.model._meta.verbose_name,
+            "state": state or instance,
+        }
         raise ValidationError(
-            {
-                self.field_by_column[column].attribute: _(
-                    "you may import only the records of your own member states; this "
-                    "%(model)s is in %(state)s."
-                )
-                % {
-                    "model": self._meta.model._meta.verbose_name,
-                    "state": state or _("no member state"),
-                }
-            }
+            {self.field_by_column[column].attribute if column else NON_FIELD_ERRORS: message}
         )
 
     def member_state_of(self, instance):
         """The member state a record belongs to, from the widgets' caches (no query)."""
         state_id = permissions.member_state_id_of(instance)
         state_field = self.fields.get("member_state")
-        state = state_field.widget.by_pk(state_id) if state_field and state_id else None
-        return state
+        return state_field.widget.by_pk(state_id) if state_field and state_id else None
 
     def save_instance(self, instance, is_create, row, **kwargs):
         super().save_instance(instance, is_create, row, **kwargs)

@@ -323,9 +323,20 @@ def test_a_member_state_editor_without_a_state_may_change_nothing():
 def test_the_member_state_editor_group_is_created_by_the_migrations():
     group = Group.objects.get(name=permissions.MEMBER_STATE_EDITOR_GROUP)
     codenames = set(group.permissions.values_list("codename", flat=True))
-    assert {"add_city", "change_officer", "delete_city", "import_officer"} <= codenames
+    assert {
+        "add_city",
+        "change_officer",
+        "delete_city",
+        "import_city",
+        "import_officer",
+    } <= codenames
     assert {"view_agreement", "export_source"} <= codenames
     assert not {"change_memberstate", "add_agreement", "delete_network"} & codenames
+    # Spreadsheet imports of cities and officers only.
+    assert {code for code in codenames if code.startswith("import_")} == {
+        "import_city",
+        "import_officer",
+    }
 
 
 # The member-state editor, beyond the table: choices, autocomplete, inlines, bulk actions.
