@@ -50,7 +50,8 @@ def server(tmp_path):
     if not shutil.which("wrk"):
         pytest.skip("wrk is not installed (apt-get install wrk)")
     call_command("loaddata", "founding_2018", verbosity=0)
-    with gunicorn(tmp_path, workers=2) as url:
+    # Persistent database connections, as in production (the default DJANGO_CONN_MAX_AGE).
+    with gunicorn(tmp_path, workers=2, DJANGO_CONN_MAX_AGE="60") as url:
         yield url
 
 
