@@ -1,0 +1,255 @@
+"""
+The issue's targets, read off the sections' tables: met, missed (by how much, and why), or not
+measured (and why). Nothing here times anything; it only compares what the run measured.
+"""
+
+from bench.results import MET, MISSED, NOT_MEASURED, Target
+
+# Memory counts as flat when the peak at the larger size is within this of the smaller's.
+FLAT_RATIO, FLAT_SLACK_MIB = 1.25, 5.0
+
+# Why a target is missed and what would close it, as found by reading the measurements
+# (bench/results.md is committed with them). Shown only when the target is missed.
+WHY = {}
+
+
+def _row(section, case):
+    if section is None:
+        return None
+    return next((r for r in section.rows if r.get("case", r.get("page")) == case), None)
+
+
+def _rate(section, case):
+    row = _row(section, case)
+    return row.get("rows_per_s") if row else None
+
+
+def _skipped(section, case, what):
+    row = _row(section, case)
+    if section is None:
+        return f"{what} section not run"
+    if row is None:
+        return f"no {case!r} row"
+    if row.get("note", "").startswith("skipped"):
+        return row["note"].removeprefix("skipped: ")
+    return None
+
+
+def _target(key, name, ok, detail):
+    status = MET if ok else MISSED
+    return Target(name, status, detail, "" if ok else WHY.get(key, ""))
+
+
+def _not_measured(name, reason):
+    return Target(name, NOT_MEASURED, reason)
+
+
+def import_targets(section):
+    out = []
+    csv_new = "project import, CSV, new"
+    csv_changed = "project import, CSV, changed"
+    xlsx_new = "project import, XLSX, new"
+    copy = _rate(section, "psycopg COPY (floor)")
+    name = "CSV import of new rows at least 25% of COPY's rate"
+    reason = _skipped(section, csv_new, "import")
+    if reason or not copy:
+        out.append(_not_measured(name, reason or "COPY not measured"))
+    else:
+        share = _rate(section, csv_new) / copy
+        out.append(
+            _target(
+                "import-new",
+                name,
+                share >= 0.25,
+                f"{share:.0%} of COPY ({share / 0.25:.2f}× the target)",
+            )
+        )
+    name = "CSV updates at least half the rate of new rows"
+    reason = _skipped(section, csv_changed, "import") or _skipped(section, csv_new, "import")
+    if reason:
+        out.append(_not_measured(name, reason))
+    else:
+        share = _rate(section, csv_changed) / _rate(section, csv_new)
+        out.append(
+            _target(
+                "import-update",
+                name,
+                share >= 0.5,
+                f"{share:.0%} of the new-row rate ({share / 0.5:.2f}× the target)",
+            )
+        )
+    name = "At most 0.05 queries per row (project import, every case)"
+    project = [
+        r
+        for r in (section.rows if section else [])
+        if r.get("case", "").startswith("project import") and r.get("rows")
+    ]
+    if not project:
+        out.append(
+            _not_measured(name, _skipped(section, csv_new, "import") or "no project import row")
+        )
+    else:
+        worst = max(project, key=lambda r: r["queries_per_row"])
+        q = worst["queries_per_row"]
+        out.append(_target("import-queries", name, q <= 0.05, f"worst {q:.3f} ({worst['case']})"))
+    name = "XLSX import at least 70% of the CSV rate"
+    reason = _skipped(section, xlsx_new, "import") or _skipped(section, csv_new, "import")
+    if reason:
+        out.append(_not_measured(name, reason))
+    else:
+        share = _rate(section, xlsx_new) / _rate(section, csv_new)
+        out.append(
+            _target(
+                "import-xlsx",
+                name,
+                share >= 0.7,
+                f"{share:.0%} of CSV ({share / 0.7:.2f}× the target)",
+            )
+        )
+    return out
+
+
+def export_targets(section):
+    out = []
+    for file_format, floor in (("CSV", 30_000), ("XLSX", 10_000)):
+        case = f"project export, {file_format}"
+        name = f"Export to {file_format} at least {floor:,} rows/s"
+        reason = _skipped(section, case, "export")
+        if reason:
+            out.append(_not_measured(name, reason))
+            continue
+        rate = _rate(section, case)
+        out.append(
+            _target(
+                f"export-{file_format.lower()}",
+                name,
+                rate >= floor,
+                f"{rate:,.0f} rows/s ({rate / floor:.2f}× the target)",
+            )
+        )
+    name = "Export memory flat in the number of rows (project CSV and XLSX)"
+    details, flat, reasons = [], True, []
+    for file_format in ("CSV", "XLSX"):
+        case = f"project export, {file_format}"
+        reason = _skipped(section, case, "export")
+        if reason:
+            reasons.append(reason)
+            continue
+        row = _row(section, case)
+        small, large = row.get("small_peak_mib"), row.get("peak_mib")
+        if small is None or large is None:
+            reasons.append("peak memory not measurable on this system")
+            continue
+        ok = large <= small * FLAT_RATIO + FLAT_SLACK_MIB
+        flat = flat and ok
+        details.append(f"{file_format} {small:.1f} → {large:.1f} MiB")
+    if reasons and not details:
+        out.append(_not_measured(name, "; ".join(sorted(set(reasons)))))
+    else:
+        out.append(_target("export-memory", name, flat and not reasons, ", ".join(details)))
+    return out
+
+
+def page_targets(section, scale_cities):
+    out = []
+    from bench.pages import LIST_PAGES
+
+    name = "Public list pages at least 50% of the trivial view's requests/s"
+    trivial = _row(section, "trivial Django view (floor)")
+    rows = [_row(section, page) for page in LIST_PAGES]
+    measured = [r for r in rows if r and r.get("rps")]
+    if section is None or section.skipped or not trivial or not trivial.get("rps"):
+        reason = section.skipped if section and section.skipped else "pages section not run"
+        out += [
+            _not_measured(name, reason),
+            _not_measured("Public list pages p99 under 50 ms", reason),
+        ]
+    else:
+        shares = {r["page"]: r["rps"] / trivial["rps"] for r in measured}
+        out.append(
+            _target(
+                "page-rps",
+                name,
+                all(s >= 0.5 for s in shares.values()),
+                ", ".join(f"{p} {s:.0%}" for p, s in shares.items()),
+            )
+        )
+        p99 = {r["page"]: r["p99_ms"] for r in measured}
+        out.append(
+            _target(
+                "page-p99",
+                "Public list pages p99 under 50 ms",
+                all(v < 50 for v in p99.values()),
+                ", ".join(f"{p} {v:.0f} ms" for p, v in p99.items()),
+            )
+        )
+    name = "At most 4 queries per public list page"
+    if section is None or section.skipped:
+        out.append(_not_measured(name, section.skipped if section else "pages section not run"))
+    else:
+        counts = {r["page"]: r["queries"] for r in rows if r}
+        out.append(
+            _target(
+                "page-queries",
+                name,
+                all(q <= 4 for q in counts.values()),
+                ", ".join(f"{p} {q}" for p, q in counts.items()),
+            )
+        )
+    name = "SQL statements per page equal at 26 and 2,000 cities"
+    if scale_cities is None:
+        out.append(_not_measured(name, "scale-cities section not run"))
+    else:
+        unequal = [r["path"] for r in scale_cities.rows if not r["equal"]]
+        detail = f"{len(scale_cities.rows) - len(unequal)} of {len(scale_cities.rows)} pages equal"
+        if unequal:
+            detail += f"; grow: {', '.join(unequal)}"
+        out.append(_target("scale-queries", name, not unequal, detail))
+    return out
+
+
+def scale_targets(section):
+    name = (
+        "Changelist and public list under 100 ms of database time per page at 1,000,000 officers"
+    )
+    count_name = "No COUNT(*) over the whole officer table on any of those pages"
+    if section is None:
+        return [
+            _not_measured(name, "scale-rows section not run"),
+            _not_measured(count_name, "scale-rows section not run"),
+        ]
+    slow = [r for r in section.rows if r["db_ms"] >= 100]
+    worst = max(section.rows, key=lambda r: r["db_ms"])
+    out = [
+        _target(
+            "scale-time",
+            name,
+            not slow,
+            f"worst {worst['db_ms']:.0f} ms ({worst['page']}); {len(slow)} of {len(section.rows)} pages at or over 100 ms",
+        ),
+    ]
+    counting = [r for r in section.rows if r["full_counts"]]
+    out.append(
+        _target(
+            "scale-count",
+            count_name,
+            not counting,
+            ", ".join(r["page"] for r in counting) or "none",
+        )
+    )
+    return out
+
+
+def evaluate(sections, sizes):
+    """Targets, in the issue's order, from the sections (by name) this run produced."""
+    targets = import_targets(sections.get("import"))
+    targets += export_targets(sections.get("export"))
+    targets += page_targets(sections.get("pages"), sections.get("scale-cities"))
+    if sizes.scale_officers < 1_000_000 and "scale-rows" in sections:
+        # Quick runs use fewer officers: report the figures, but they do not test the target.
+        for target in scale_targets(sections.get("scale-rows")):
+            target.name = target.name.replace("1,000,000", f"{sizes.scale_officers:,}")
+            targets.append(target)
+    else:
+        targets += scale_targets(sections.get("scale-rows"))
+    return targets
