@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agreement, City, MemberState, Network, Officer, Organisation, Source
+from .pagination import LargeTablePaginator
 
 admin.site.site_header = _("ASCN Registry administration")
 admin.site.site_title = _("ASCN Registry")
@@ -17,6 +18,8 @@ class RegistryAdmin(admin.ModelAdmin):
     # Counting every row of a large table on each changelist page is the slowest query
     # the admin runs; the filtered count is enough to page through results.
     show_full_result_count = False
+    # The unfiltered changelist's own count is a full COUNT(*) too: estimated on huge tables.
+    paginator = LargeTablePaginator
     save_on_top = True
 
 
