@@ -35,6 +35,16 @@ check: $(VENV)/.installed
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 
+# Benchmarks on PostgreSQL (bench/run.py): BENCH_DATABASE_URL names a database the run may drop
+# and recreate (its name must start with ascn_bench). `bench` writes bench/results.md,
+# `bench-quick` (small sizes, run by CI) writes bench/out/quick.md.
+.PHONY: bench bench-quick
+bench: $(VENV)/.installed-dev
+	$(PY) -m bench
+
+bench-quick: $(VENV)/.installed-dev
+	$(PY) -m bench --quick
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 install-dev: $(VENV)/.installed-dev
