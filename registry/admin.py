@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.html import format_html
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agreement, City, MemberState, Network, Officer, Organisation, Source
@@ -120,6 +122,7 @@ class OfficerAdmin(RegistryAdmin):
     list_display = ["name", "role", "post", "start_date", "end_date", "last_verified"]
     list_select_related = ["city__member_state", "member_state"]
     list_filter = ["role", "city__member_state", "member_state"]
+    # Matched by get_search_results() below, without joins.
     search_fields = ["name", "designation", "city__name", "member_state__name"]
     ordering = ["name", "start_date"]
     autocomplete_fields = ["city", "member_state", "sources"]
@@ -135,6 +138,28 @@ class OfficerAdmin(RegistryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_posts()
+
+    def get_search_results(self, request, queryset, search_term):
+        """
+        Every word in the name, the designation, or the name of the city or member state.
+
+        Cities and member states whose name contains the word are looked up first (small
+        tables), so that on PostgreSQL the officer table is searched through its trigram
+        indexes (migration 0003) instead of read whole through the joins, which took over a
+        second a page at a million officers.
+        """
+        for word in smart_split(search_term):
+            if word.startswith(('"', "'")) and word[0] == word[-1]:
+                word = unescape_string_literal(word)
+            cities = City.objects.filter(name__icontains=word).order_by()
+            states = MemberState.objects.filter(name__icontains=word).order_by()
+            queryset = queryset.filter(
+                Q(name__icontains=word)
+                | Q(designation__icontains=word)
+                | Q(city__in=list(cities.values_list("pk", flat=True)))
+                | Q(member_state__in=list(states.values_list("pk", flat=True)))
+            )
+        return queryset, False
 
 
 class AgreementAdminForm(forms.ModelForm):
