@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,7 +186,3 @@ def main(argv=None):
         f"in {time.monotonic() - started:.0f} s"
     )
     return 0
-
-
-def with_sizes(sizes, **changes):
-    return replace(sizes, **changes)
