@@ -6,3 +6,11 @@ class RegistryConfig(AppConfig):
     name = "registry"
     verbose_name = _("ASCN Registry")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from . import filters, signals
+
+        signals.connect()
+        connection_created.connect(filters.register_sqlite_functions)

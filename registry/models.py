@@ -51,6 +51,24 @@ class SourceQuerySet(models.QuerySet):
     def get_by_natural_key(self, title):
         return self.get(title=title)
 
+    def with_supported(self, day=None):
+        """Prefetch every record each source supports; on `day`, only the records of that day."""
+        cities = City.objects.with_state()
+        officers = Officer.objects.with_posts()
+        agreements = Agreement.objects.all()
+        if day:
+            cities = cities.pilot_on(day)
+            officers = officers.in_post_on(day)
+            agreements = agreements.signed_by(day)
+        return self.prefetch_related(
+            "networks",
+            "member_states",
+            models.Prefetch("cities", queryset=cities),
+            models.Prefetch("officers", queryset=officers),
+            models.Prefetch("agreements", queryset=agreements),
+            "organisations",
+        )
+
 
 class Source(models.Model):
     title = models.CharField(_("title"), max_length=300)
@@ -171,6 +189,27 @@ class MemberStateQuerySet(models.QuerySet):
     def get_by_natural_key(self, code):
         return self.get(code=code)
 
+    def with_sources(self):
+        return self.prefetch_related("sources")
+
+    def with_national_representatives(self, day=None):
+        """Prefetch the national representatives in post on `day` (today's when None)."""
+        officers = Officer.objects.national_representatives().order_by("start_date", "name")
+        officers = officers.in_post_on(day) if day else officers.current()
+        return self.prefetch_related(
+            models.Prefetch(
+                "national_representatives",
+                queryset=officers.with_sources(),
+                to_attr="representatives_in_post",
+            )
+        )
+
+    def with_city_counts(self, day=None):
+        cities = None
+        if day:
+            cities = Q(cities__pilot_since__isnull=True) | Q(cities__pilot_since__lte=day)
+        return self.annotate(city_count=models.Count("cities", filter=cities))
+
 
 class MemberState(Verifiable):
     name = models.CharField(_("name"), max_length=100)
@@ -235,6 +274,17 @@ class CityQuerySet(models.QuerySet):
 
     def with_state(self):
         return self.select_related("member_state")
+
+    def with_officers(self, day=None):
+        """Prefetch each city's officers in post on `day` (today's holders when None)."""
+        officers = Officer.objects.order_by("start_date", "name")
+        officers = officers.in_post_on(day) if day else officers.current()
+        return self.prefetch_related(
+            models.Prefetch("officers", queryset=officers, to_attr="officers_in_post")
+        )
+
+    def with_sources(self):
+        return self.prefetch_related("sources")
 
     def pilot_on(self, day):
         """Cities that were pilot cities on `day` (an unknown start counts as a member)."""
@@ -337,6 +387,16 @@ class OfficerQuerySet(models.QuerySet):
 
     def with_posts(self):
         return self.select_related("city__member_state", "member_state")
+
+    def with_sources(self):
+        return self.prefetch_related("sources")
+
+    def national_representatives(self):
+        return self.filter(role=Officer.Role.NATIONAL_REPRESENTATIVE)
+
+    def started_by(self, day):
+        """Tenures that had begun by `day`, ended or not (an unknown start counts as begun)."""
+        return self.filter(Q(start_date__isnull=True) | Q(start_date__lte=day))
 
     def current(self):
         return self.filter(end_date__isnull=True)
@@ -509,6 +569,13 @@ class AgreementQuerySet(models.QuerySet):
     def with_parties(self):
         return self.prefetch_related("parties")
 
+    def with_sources(self):
+        return self.prefetch_related("sources")
+
+    def signed_by(self, day):
+        """Agreements dated on or before `day`; an undated agreement is not excluded."""
+        return self.filter(Q(date__isnull=True) | Q(date__lte=day))
+
 
 class Agreement(Verifiable):
     """An agreement signed, or support pledged, by partners of the network."""
@@ -579,3 +646,64 @@ class Agreement(Verifiable):
             raise ValidationError(
                 _("A memorandum of understanding needs at least two parties."), code="parties"
             )
+
+
+# Data version ----------------------------------------------------------------------------
+
+
+class DataVersionQuerySet(models.QuerySet):
+    def get_by_natural_key(self, name):
+        return self.get(name=name)
+
+
+class DataVersion(models.Model):
+    """
+    One row counting changes to the registry, for ETag and Last-Modified headers.
+
+    Kept in the database rather than a per-process cache, since several app servers share
+    one database. Saves and deletes bump it through signals (registry/signals.py); code that
+    writes without signals (bulk_create, QuerySet.update, raw SQL) calls touch_registry().
+    """
+
+    name = models.CharField(_("name"), max_length=50, default="registry")
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    objects = DataVersionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("data version")
+        verbose_name_plural = _("data versions")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="registry_dataversion_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.version} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+    def natural_key(self):
+        return (self.name,)
+
+    @classmethod
+    def current(cls):
+        return cls.objects.filter(name=REGISTRY_VERSION).first() or cls(
+            name=REGISTRY_VERSION, version=0, changed_at=STARTED_AT
+        )
+
+
+REGISTRY_VERSION = "registry"
+
+
+# When no change has been recorded yet (an empty table): a fixed point, not "now", so the
+# validators stay the same between requests.
+STARTED_AT = datetime.datetime(2018, 1, 1, tzinfo=datetime.UTC)
+
+
+def touch_registry(using="default"):
+    """Record that registry data changed; call it after writes that send no signals."""
+    now = timezone.now()
+    versions = DataVersion.objects.using(using).filter(name=REGISTRY_VERSION)
+    if not versions.update(version=models.F("version") + 1, changed_at=now):
+        # The migration creates the row; only a flushed table (some tests) lacks it.
+        versions.create(name=REGISTRY_VERSION, version=1, changed_at=now)

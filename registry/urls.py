@@ -18,4 +18,5 @@ urlpatterns = [
     path("agreements/", views.AgreementListView.as_view(), name="agreement-list"),
     path("agreements/<slug:slug>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
+    path("data/popolo.json", views.PopoloView.as_view(), name="popolo"),
 ]

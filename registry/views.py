@@ -1,46 +1,395 @@
-from django.views.generic import DetailView, ListView, TemplateView
+"""
+The public, read-only site: thin class-based views over the QuerySets' read paths.
 
-from .models import Agreement, City, MemberState, Network, Officer, Source
+Every page answers conditional requests from the data version (ConditionalGetMixin), accepts
+`?as_of=YYYY-MM-DD` (AsOfMixin), and runs a constant number of queries whatever the number of
+rows: relations are fetched with select_related/prefetch_related, never per row.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django import forms
+from django.http import JsonResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import DetailView, TemplateView
+from django_filters.views import FilterView
+
+from . import maps, popolo
+from .filters import AgreementFilter, CityFilter, MemberStateFilter, OfficerFilter, SourceFilter
+from .models import Agreement, City, DataVersion, MemberState, Network, Officer, Source
+
+# Conditional GET -----------------------------------------------------------------------------
 
 
-class HomeView(TemplateView):
-    template_name = "registry/home.html"
+def registry_validators():
+    """
+    The ETag and Last-Modified of every public page, from one small query.
+
+    Pages change when the data does, and at midnight, when "possibly out of date" marks and
+    today's holders may change: both go into the validators.
+    """
+    version = DataVersion.current()
+    today = timezone.localdate()
+    midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+    etag = f'"{version.version}-{today:%Y%m%d}"'
+    # HTTP dates have whole seconds; a fraction would defeat If-Modified-Since.
+    return etag, max(version.changed_at, midnight).replace(microsecond=0)
+
+
+class ConditionalGetMixin:
+    """ETag and Last-Modified headers, and a 304 for unchanged data before any rendering."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return super().dispatch(request, *args, **kwargs)
+        etag, last_modified = registry_validators()
+        response = get_conditional_response(
+            request, etag=etag, last_modified=last_modified.timestamp()
+        )
+        if response is None:
+            response = super().dispatch(request, *args, **kwargs)
+        # Errors are not cached: a 400 or 404 carries no validators to revalidate against.
+        if response.status_code in (200, 304):
+            response.headers.setdefault("ETag", etag)
+            response.headers.setdefault("Last-Modified", http_date(last_modified.timestamp()))
+            # Revalidate every time (cheap, thanks to the 304) rather than let browsers
+            # guess a freshness lifetime from Last-Modified and show outdated facts.
+            patch_cache_control(response, public=True, no_cache=True)
+        return response
+
+
+# Point in time ----------------------------------------------------------------------------
+
+
+class AsOfForm(forms.Form):
+    as_of = forms.DateField(
+        label=_("As of"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The network as it stood on this day (YYYY-MM-DD)."),
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD, for example 2018-07-08.")},
+    )
+
+    def clean_as_of(self):
+        day = self.cleaned_data["as_of"]
+        if day and day > timezone.localdate():
+            raise forms.ValidationError(
+                _("%(day)s is in the future: the registry shows only past and present."),
+                params={"day": day.isoformat()},
+            )
+        return day
+
+
+class AsOfMixin:
+    """
+    `?as_of=YYYY-MM-DD` on every page. Lists show the field in their filter form; the other
+    pages answer an invalid date with a 400 page that shows the field and its message.
+    """
+
+    as_of_in_filter_form = False
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.as_of_form = AsOfForm(request.GET)
+        self.as_of = self.as_of_form.cleaned_data["as_of"] if self.as_of_form.is_valid() else None
+
+    def get(self, request, *args, **kwargs):
+        if not self.as_of_in_filter_form and not self.as_of_form.is_valid():
+            return self.render_invalid_as_of()
+        return super().get(request, *args, **kwargs)
+
+    def render_invalid_as_of(self):
+        return self.response_class(
+            request=self.request,
+            template="registry/invalid_as_of.html",
+            context=self.page_context(),
+            status=400,
+        )
+
+    def page_context(self):
+        request = self.request
+        without_as_of = request.GET.copy()
+        without_as_of.pop("as_of", None)
+        without_as_of.pop("page", None)
+        return {
+            "as_of": self.as_of,
+            "as_of_form": self.as_of_form,
+            "as_of_suffix": f"?as_of={self.as_of.isoformat()}" if self.as_of else "",
+            "today_url": request.path + (f"?{without_as_of.urlencode()}" if without_as_of else ""),
+            "canonical_url": request.build_absolute_uri(request.path),
+            "network": self.get_network(),
+        }
+
+    def get_network(self):
+        if not hasattr(self, "_network"):
+            self._network = Network.objects.order_by("pk").first()
+        return self._network
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["network"] = Network.objects.first()
+        context.update(self.page_context())
         return context
 
 
-class MemberStateListView(ListView):
-    model = MemberState
+class PublicPageMixin(ConditionalGetMixin, AsOfMixin):
+    pass
 
 
-class MemberStateDetailView(DetailView):
-    model = MemberState
+# Lists --------------------------------------------------------------------------------------
 
 
-class CityListView(ListView):
-    queryset = City.objects.with_state()
+class DownloadMixin:
+    """
+    `?format=...` on a list: its filtered rows (all pages) as a file.
+
+    `download_formats` maps a format name to the method that builds the response from the
+    filtered queryset, e.g. {"csv": "render_csv"}. It is empty until the open-data downloads
+    land (they share the staff export's public columns, registry/resources.py); until then
+    every `format` value is unknown and answers 400 with a message.
+    """
+
+    download_formats = {}
+
+    def get_download_format(self):
+        """The requested format, "" for the HTML page; self.format_error when unknown."""
+        self.format_error = None
+        name = self.request.GET.get("format", "")
+        if name and name not in self.download_formats:
+            choices = ", ".join(sorted(self.download_formats))
+            self.format_error = _("Unknown format “%(name)s”.") % {"name": name[:20]}
+            if choices:
+                self.format_error += " " + _("Choose one of: %(choices)s.") % {"choices": choices}
+            else:
+                self.format_error += " " + _("This list has no downloads yet.")
+        return name
+
+    def render_download(self, name, queryset):
+        return getattr(self, self.download_formats[name])(queryset)
+
+
+class RegistryListView(PublicPageMixin, DownloadMixin, FilterView):
+    """A filtered, paginated list; an invalid filter, date or format answers 400."""
+
     paginate_by = 50
+    as_of_in_filter_form = True
+    page_kind = ""
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        # Always bound, so that the defaults in filter_queryset apply to the bare URL too.
+        kwargs["data"] = self.request.GET
+        kwargs["as_of"] = self.as_of
+        return kwargs
+
+    def get(self, request, *args, **kwargs):
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        download = self.get_download_format()
+        self.invalid = (
+            not self.filterset.is_valid()
+            or not self.as_of_form.is_valid()
+            or self.format_error is not None
+        )
+        if self.invalid:
+            # Never the unfiltered list: no rows, and the messages next to the fields.
+            self.object_list = self.filterset.queryset.none()
+            context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+            return self.render_to_response(context, status=400)
+        if download:
+            return self.render_download(download, self.filterset.qs)
+        self.object_list = self.filterset.qs
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        return self.render_to_response(context)
+
+    def get_paginate_by(self, queryset):
+        return None if self.invalid else self.paginate_by
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["invalid"] = self.invalid
+        context["format_error"] = self.format_error
+        context["filtered"] = any(
+            value for key, value in self.request.GET.items() if key not in ("page", "as_of")
+        )
+        return context
 
 
-class CityDetailView(DetailView):
-    queryset = City.objects.with_state()
+class MemberStateListView(RegistryListView):
+    filterset_class = MemberStateFilter
+    template_name = "registry/memberstate_list.html"
+
+    def get_queryset(self):
+        return (
+            MemberState.objects.with_city_counts(self.as_of)
+            .order_by("name")
+            .with_national_representatives(self.as_of)
+            .with_sources()
+        )
 
 
-class OfficerListView(ListView):
-    queryset = Officer.objects.with_posts().current()
-    paginate_by = 50
+class CityListView(RegistryListView):
+    filterset_class = CityFilter
+    template_name = "registry/city_list.html"
+
+    def get_queryset(self):
+        cities = City.objects.with_state().with_officers(self.as_of).with_sources()
+        return cities.pilot_on(self.as_of) if self.as_of else cities
 
 
-class AgreementListView(ListView):
-    queryset = Agreement.objects.with_parties()
+class OfficerListView(RegistryListView):
+    filterset_class = OfficerFilter
+    template_name = "registry/officer_list.html"
+
+    def get_queryset(self):
+        # Which tenures (current, on a day, or all) is OfficerFilter's `current`.
+        return Officer.objects.with_posts().with_sources()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        data = getattr(self.filterset.form, "cleaned_data", {})
+        context["all_tenures"] = data.get("current") == OfficerFilter.CURRENT_ALL
+        return context
 
 
-class AgreementDetailView(DetailView):
-    queryset = Agreement.objects.with_parties()
+class AgreementListView(RegistryListView):
+    filterset_class = AgreementFilter
+    template_name = "registry/agreement_list.html"
+
+    def get_queryset(self):
+        agreements = Agreement.objects.with_parties().with_sources()
+        return agreements.signed_by(self.as_of) if self.as_of else agreements
 
 
-class SourceListView(ListView):
-    model = Source
+class SourceListView(RegistryListView):
+    filterset_class = SourceFilter
+    template_name = "registry/source_list.html"
+
+    def get_queryset(self):
+        return Source.objects.with_supported(self.as_of)
+
+
+# Pages --------------------------------------------------------------------------------------
+
+
+class HomeView(PublicPageMixin, TemplateView):
+    template_name = "registry/home.html"
+
+    def get_network(self):
+        if not hasattr(self, "_network"):
+            self._network = Network.objects.prefetch_related("sources").order_by("pk").first()
+        return self._network
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        day = self.as_of
+        cities = City.objects.with_state().order_by("name")
+        officers = Officer.objects.all()
+        agreements = Agreement.objects.all()
+        if day:
+            cities = cities.pilot_on(day)
+            officers = officers.in_post_on(day)
+            agreements = agreements.signed_by(day)
+        else:
+            officers = officers.current()
+        cities = list(cities)
+        context.update(
+            cities=cities,
+            map=maps.build_map(cities),
+            counts={
+                "member_states": MemberState.objects.count(),
+                "cities": len(cities),
+                "officers": officers.count(),
+                "agreements": agreements.count(),
+            },
+        )
+        return context
+
+
+class MemberStateDetailView(PublicPageMixin, DetailView):
+    template_name = "registry/memberstate_detail.html"
+
+    def get_queryset(self):
+        return MemberState.objects.with_national_representatives(self.as_of).with_sources()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cities = self.object.cities.with_officers(self.as_of).with_sources().order_by("name")
+        if self.as_of:
+            cities = cities.pilot_on(self.as_of)
+        cities = list(cities)
+        context.update(
+            cities=cities,
+            map=maps.build_map(cities),
+            map_title=_("Map of the pilot cities of %(state)s") % {"state": self.object.name},
+        )
+        return context
+
+
+class CityDetailView(PublicPageMixin, DetailView):
+    template_name = "registry/city_detail.html"
+
+    def get_queryset(self):
+        return City.objects.with_state().with_sources()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        city = self.object
+        day = self.as_of or timezone.localdate()
+        tenures = city.officers.with_sources().order_by("start_date", "name")
+        in_post = tenures.in_post_on(day) if self.as_of else tenures.current()
+        past = tenures.filter(end_date__lt=day)
+        context.update(
+            officers_in_post=list(in_post),
+            past_officers=list(past.order_by("-end_date", "name")),
+            not_yet_pilot=bool(city.pilot_since and self.as_of and city.pilot_since > day),
+            map=self.city_map(city),
+            map_title=_("Map of %(city)s and nearby pilot cities") % {"city": city.name},
+            map_id="city-map",
+        )
+        return context
+
+    def city_map(self, city):
+        if city.latitude is None:
+            return None
+        pad = Decimal(str(maps.FOCUS_PADDING_DEGREES))
+        nearby = City.objects.filter(
+            latitude__range=(city.latitude - pad, city.latitude + pad),
+            longitude__range=(city.longitude - pad, city.longitude + pad),
+        )
+        if self.as_of:
+            nearby = nearby.pilot_on(self.as_of)
+        nearby = [c for c in nearby.only("name", "slug", "latitude", "longitude") if c != city]
+        return maps.build_map([*nearby, city], highlight=city, focus=city)
+
+
+class AgreementDetailView(PublicPageMixin, DetailView):
+    template_name = "registry/agreement_detail.html"
+
+    def get_queryset(self):
+        return Agreement.objects.with_parties().with_sources()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        date = self.object.date
+        context["not_yet_signed"] = bool(self.as_of and date and date > self.as_of)
+        return context
+
+
+# Open data ----------------------------------------------------------------------------------
+
+
+class PopoloView(ConditionalGetMixin, View):
+    """The whole registry in the Popolo standard (README: "Popolo JSON")."""
+
+    def get(self, request):
+        response = JsonResponse(
+            popolo.build(request.build_absolute_uri("/")),
+            json_dumps_params={"ensure_ascii": False, "indent": 1},
+        )
+        response["Content-Disposition"] = 'inline; filename="ascn-registry-popolo.json"'
+        return response

@@ -32,7 +32,7 @@ def drop_trigram_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0002_secretariat_groups'),
+        ('registry', '0003_data_version'),
     ]
 
     operations = [

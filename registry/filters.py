@@ -1,0 +1,304 @@
+"""
+Filters of the public lists (django-filter), and the accent-insensitive search they share.
+
+Every filter validates its value: an unknown member state code, `year=abc` or an overlong
+search is a form error, which the views answer with HTTP 400 and the message next to the field.
+"""
+
+import unicodedata
+
+import django_filters
+from django import forms
+from django.db.models import CharField, Exists, Func, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Contains
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agreement, City, MemberState, Officer, Organisation, Source
+
+# Search --------------------------------------------------------------------------------------
+
+
+def _fold_table():
+    """
+    Latin letters to lower-case ASCII without accents ("Ồ" -> "o", "Đ" -> "d"), combining
+    accents removed. One table serves Python, SQLite (a registered function) and PostgreSQL
+    (its built-in TRANSLATE), so both databases match exactly the same rows.
+    """
+    table = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        char = chr(code)
+        base = unicodedata.normalize("NFKD", char)[:1]
+        if base.isascii() and base.isalpha():
+            table[code] = base.lower()
+    # Letters with a stroke have no decomposition.
+    for letters, plain in [
+        ("ĐđƉɖ", "d"),
+        ("Øø", "o"),
+        ("Łł", "l"),
+        ("Ħħ", "h"),
+        ("Ŧŧ", "t"),
+        ("ı", "i"),
+    ]:
+        for char in letters:
+            table[ord(char)] = plain
+    for code in range(0x300, 0x370):  # combining diacritical marks
+        table[code] = None
+    return table
+
+
+FOLD_TABLE = _fold_table()
+# TRANSLATE(s, from, to) deletes the characters of `from` beyond the length of `to`, so the
+# deleted combining marks go last.
+_FOLD_MAPPED = {code: to for code, to in FOLD_TABLE.items() if to is not None}
+_FOLD_DELETED = [code for code, to in FOLD_TABLE.items() if to is None]
+FOLD_FROM = "".join(map(chr, _FOLD_MAPPED)) + "".join(map(chr, _FOLD_DELETED))
+FOLD_TO = "".join(_FOLD_MAPPED.values())
+
+
+def fold(text):
+    """Lower-case, unaccented Latin letters: what a search compares."""
+    return text.translate(FOLD_TABLE)
+
+
+class Fold(Func):
+    """fold() in SQL: TRANSLATE on PostgreSQL, the registered ascn_fold() on SQLite."""
+
+    function = "TRANSLATE"
+    output_field = CharField()
+
+    def __init__(self, expression):
+        text = Coalesce(expression, Value(""), output_field=CharField())
+        super().__init__(text, Value(FOLD_FROM), Value(FOLD_TO))
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        text = self.get_source_expressions()[0]
+        return Func(text, function="ascn_fold", output_field=CharField()).as_sql(
+            compiler, connection
+        )
+
+
+def register_sqlite_functions(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "ascn_fold", 1, lambda s: None if s is None else fold(s), deterministic=True
+        )
+
+
+def search(queryset, fields, text, extra=()):
+    """
+    Rows where every word of `text` occurs in one of `fields`, whatever its case or accents.
+
+    `extra` holds callables that take a folded word and return a condition of their own, for
+    matches through related rows (e.g. an agreement's parties).
+    """
+    for word in fold(text).split():
+        condition = Q()
+        for field in fields:
+            condition |= Contains(Fold(field), word)
+        for make_condition in extra:
+            condition |= make_condition(word)
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+# Fields ---------------------------------------------------------------------------------------
+
+
+class MemberStateChoiceField(forms.ModelChoiceField):
+    """A member state by its ISO code, in any case ("th" finds Thailand)."""
+
+    default_error_messages = {
+        "invalid_choice": _("There is no member state with the code “%(value)s”."),
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().upper()
+        return super().to_python(value)
+
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.code})"
+
+
+class CityChoiceField(forms.ModelChoiceField):
+    default_error_messages = {
+        "invalid_choice": _("There is no city “%(value)s”."),
+    }
+
+    def label_from_instance(self, obj):
+        return f"{obj.name}, {obj.member_state.name}"
+
+
+class OrganisationChoiceField(forms.ModelChoiceField):
+    default_error_messages = {
+        "invalid_choice": _("There is no party “%(value)s”."),
+    }
+
+
+class MemberStateCodeFilter(django_filters.ModelChoiceFilter):
+    field_class = MemberStateChoiceField
+
+
+class CityChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = CityChoiceField
+
+
+class PartyFilter(django_filters.ModelChoiceFilter):
+    field_class = OrganisationChoiceField
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+# Filter sets -----------------------------------------------------------------------------------
+
+SEARCH_HELP = _("Any words, in any case, with or without accents.")
+
+
+class RegistryFilterSet(django_filters.FilterSet):
+    """The search box every list has; subclasses name the fields it looks in."""
+
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        max_length=100,
+        help_text=SEARCH_HELP,
+    )
+    search_fields = ()
+
+    def __init__(self, data=None, *args, as_of=None, **kwargs):
+        self.as_of = as_of
+        if data and data.get("member_state"):
+            # Codes match in any case; upper-casing the data also selects the right option.
+            data = data.copy()
+            data["member_state"] = data["member_state"].strip().upper()
+        super().__init__(data, *args, **kwargs)
+
+    def filter_search(self, queryset, name, value):
+        return search(queryset, self.search_fields, value, self.search_extra())
+
+    def search_extra(self):
+        return ()
+
+
+def member_state_filter(**kwargs):
+    return MemberStateCodeFilter(
+        label=_("Member state"),
+        queryset=MemberState.objects.all(),
+        to_field_name="code",
+        empty_label=_("All member states"),
+        **kwargs,
+    )
+
+
+class MemberStateFilter(RegistryFilterSet):
+    search_fields = ("name", "code", "code_alpha3")
+
+    class Meta:
+        model = MemberState
+        fields = ["q"]
+
+
+class CityFilter(RegistryFilterSet):
+    member_state = member_state_filter()
+    search_fields = ("name", "member_state__name")
+
+    class Meta:
+        model = City
+        fields = ["member_state", "q"]
+
+
+class OfficerFilter(RegistryFilterSet):
+    CURRENT_ALL = "all"
+
+    member_state = member_state_filter(method="filter_member_state")
+    city = CityChoiceFilter(
+        label=_("City"),
+        queryset=City.objects.with_state(),
+        to_field_name="slug",
+        empty_label=_("All cities"),
+    )
+    role = django_filters.ChoiceFilter(
+        label=_("Role"), choices=Officer.Role.choices, empty_label=_("All roles")
+    )
+    current = django_filters.ChoiceFilter(
+        label=_("Tenures"),
+        choices=[(CURRENT_ALL, _("Current and past holders"))],
+        empty_label=_("Current holders only"),
+        method="filter_current",
+    )
+    search_fields = (
+        "name",
+        "designation",
+        "city__name",
+        "member_state__name",
+        "city__member_state__name",
+    )
+
+    class Meta:
+        model = Officer
+        fields = ["member_state", "city", "role", "current", "q"]
+
+    def filter_member_state(self, queryset, name, value):
+        return queryset.filter(Q(city__member_state=value) | Q(member_state=value))
+
+    def filter_current(self, queryset, name, value):
+        # Only reached for "all"; current holders are the default (filter_queryset).
+        return queryset
+
+    def filter_queryset(self, queryset):
+        all_tenures = self.form.cleaned_data.get("current") == self.CURRENT_ALL
+        if self.as_of:
+            queryset = (
+                queryset.started_by(self.as_of) if all_tenures else queryset.in_post_on(self.as_of)
+            )
+        elif not all_tenures:
+            queryset = queryset.current()
+        return super().filter_queryset(queryset)
+
+
+class AgreementFilter(RegistryFilterSet):
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=Agreement.Kind.choices, empty_label=_("All kinds")
+    )
+    year = YearFilter(
+        label=_("Year"),
+        field_name="date",
+        lookup_expr="year",
+        min_value=1900,
+        max_value=2999,
+    )
+    party = PartyFilter(
+        label=_("Party"),
+        field_name="parties",
+        queryset=Organisation.objects.all(),
+        to_field_name="slug",
+        empty_label=_("All parties"),
+    )
+    search_fields = ("title", "event", "summary")
+
+    class Meta:
+        model = Agreement
+        fields = ["kind", "year", "party", "q"]
+
+    def search_extra(self):
+        through = Agreement.parties.through
+
+        def party_matches(word):
+            parties = through.objects.filter(agreement=OuterRef("pk")).filter(
+                Contains(Fold("organisation__name"), word)
+                | Contains(Fold("organisation__abbreviation"), word)
+            )
+            return Exists(parties)
+
+        return (party_matches,)
+
+
+class SourceFilter(RegistryFilterSet):
+    search_fields = ("title", "publisher", "note")
+
+    class Meta:
+        model = Source
+        fields = ["q"]

@@ -1,0 +1,35 @@
+from django import template
+from django.utils.formats import date_format
+
+from registry.models import DatePrecision
+
+register = template.Library()
+
+_FORMATS = {
+    DatePrecision.DAY: "DATE_FORMAT",
+    DatePrecision.MONTH: "YEAR_MONTH_FORMAT",
+    DatePrecision.YEAR: "Y",
+}
+
+
+@register.filter
+def precise_date(day, precision=DatePrecision.DAY):
+    """A date only as precise as its source: "8 July 2018", "April 2018" or "2018"."""
+    if day is None:
+        return ""
+    return date_format(day, _FORMATS.get(precision, "DATE_FORMAT"))
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number):
+    """This list's URL at page `number`, keeping its filters and as_of."""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    if number != 1:
+        params["page"] = number
+    return f"?{params.urlencode()}" if params else "?"
+
+
+@register.filter
+def is_stale(record):
+    return record.is_stale()

@@ -1,0 +1,147 @@
+"""/data/popolo.json: the whole registry in Popolo, valid against the Popolo JSON schemas."""
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft3Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT3
+
+from registry.models import City, MemberState
+
+from . import factories
+
+pytestmark = pytest.mark.django_db
+
+# CI runs on a clean clone with a read-only copy of shared/ beside it (../shared); in a
+# developer's worktree the same relative path reaches the workspace's shared/ folder.
+SCHEMA_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "popolo-schemas"
+SCHEMA_URL = "http://www.popoloproject.com/schemas/{}.json#"
+COLLECTIONS = {
+    "organizations": "organization",
+    "persons": "person",
+    "posts": "post",
+    "memberships": "membership",
+    "areas": "area",
+    "events": "event",
+}
+
+
+@pytest.fixture(scope="module")
+def validators():
+    """One validator per Popolo type, resolving every $ref to the files beside it."""
+    if not SCHEMA_DIR.is_dir():
+        pytest.fail(
+            f"The Popolo JSON schemas are missing: expected them in {SCHEMA_DIR} "
+            "(shared/popolo-schemas beside the repository). The export cannot be validated."
+        )
+    resources = []
+    for path in SCHEMA_DIR.glob("*.json"):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        resources.append((schema["id"], Resource.from_contents(schema, DRAFT3)))
+    registry = Registry().with_resources(resources)
+    return {
+        name: Draft3Validator(registry.contents(SCHEMA_URL.format(name)), registry=registry)
+        for name in COLLECTIONS.values()
+    }
+
+
+def get_popolo(client):
+    response = client.get("/data/popolo.json")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    return response.json()
+
+
+def test_the_export_validates_against_the_popolo_schemas(client, founding, validators):
+    data = get_popolo(client)
+    for collection, schema in COLLECTIONS.items():
+        assert data[collection], collection
+        for item in data[collection]:
+            errors = [error.message for error in validators[schema].iter_errors(item)]
+            assert not errors, (collection, item["id"], errors)
+
+
+def test_the_validation_really_checks_items(validators):
+    """A wrong date and a source without a URL do not pass: the test above can fail."""
+    assert list(validators["membership"].iter_errors({"start_date": "8 July 2018"}))
+    assert list(validators["person"].iter_errors({"sources": [{"note": "no url"}]}))
+
+
+def test_the_export_holds_the_whole_founding_registry(client, founding):
+    data = get_popolo(client)
+    classes = [org["classification"] for org in data["organizations"]]
+    assert classes.count("network") == 1
+    assert classes.count("member state") == 10
+    assert classes.count("pilot city") == 26
+    assert classes.count("partner") == 5
+    assert len(data["posts"]) == 26 + 10
+    assert len(data["persons"]) == 28
+    assert len(data["memberships"]) == 28 + 26 + 10
+    assert len(data["events"]) == 2 + 3  # launch, inaugural meeting, three agreements
+    for collection in COLLECTIONS:
+        ids = [item["id"] for item in data[collection]]
+        assert len(ids) == len(set(ids)), collection
+
+
+def test_kota_kinabalu_has_one_post_and_two_officers(client, founding):
+    data = get_popolo(client)
+    held = [m for m in data["memberships"] if m.get("post_id") == "post:csco:kota-kinabalu"]
+    persons = {p["id"]: p["name"] for p in data["persons"]}
+    assert sorted(persons[m["person_id"]] for m in held) == [
+        "Stanley Chong Hon Chung",
+        "Tantinny Fung Chew Li",
+    ]
+    membership = held[0]
+    assert membership["organization_id"] == "network:ascn"
+    assert membership["on_behalf_of_id"] == "city:kota-kinabalu"
+    assert membership["role"] == "Chief Smart City Officer"
+    assert membership["start_date"] is None  # the article gives no tenure dates
+    assert membership["sources"][0]["note"] == "ASEAN Smart Cities Network"
+    # A source without a URL of its own links to its entry on the sources page.
+    assert membership["sources"][0]["url"] == (
+        "http://testserver/sources/#asean-smart-cities-network-article"
+    )
+
+
+def test_dates_keep_their_precision_and_tenures_their_start_and_end(client, founding):
+    factories.officer(
+        member_state=MemberState.objects.get(code="TH"),
+        name="Former Representative",
+        start_date=datetime.date(2018, 7, 1),
+        end_date=datetime.date(2020, 6, 30),
+    )
+    data = get_popolo(client)
+    network = next(o for o in data["organizations"] if o["id"] == "network:ascn")
+    assert network["founding_date"] == "2018-04"  # "April 2018"
+    bangkok = next(m for m in data["memberships"] if m["id"] == "membership:city:bangkok")
+    assert bangkok["start_date"] == "2018-04"
+    assert bangkok["member"] == {"@type": "Organization", "id": "city:bangkok"}
+    tenure = next(
+        m for m in data["memberships"] if m.get("person_id", "").endswith("former-representative")
+    )
+    assert (tenure["start_date"], tenure["end_date"]) == ("2018-07-01", "2020-06-30")
+    assert tenure["post_id"] == "post:national-representative:TH"
+    fund = next(
+        e for e in data["events"] if e["id"] == "event:agreement:australia-smart-cities-fund"
+    )
+    assert fund["start_date"] == "2018-03"
+    assert fund["amount"] == {"value": "30000000.00", "currency": "AUD"}
+    assert fund["party_ids"] == ["organisation:australia"]
+
+
+def test_cities_are_areas_with_a_point(client, founding):
+    data = get_popolo(client)
+    bangkok = next(a for a in data["areas"] if a["id"] == "area:bangkok")
+    assert bangkok["parent_id"] == "area:TH"
+    assert bangkok["geometry"] == {"type": "Point", "coordinates": [100.5018, 13.7563]}
+
+
+def test_unicode_names_keep_distinct_person_ids(client, founding):
+    city = City.objects.get(slug="bangkok")
+    factories.officer(city=city, name="ชัยวัฒน์ ทองคำคูณ")
+    factories.officer(city=city, name="สมชาย ใจดี")
+    persons = [p for p in get_popolo(client)["persons"] if p["id"].startswith("person:bangkok:")]
+    assert len({p["id"] for p in persons}) == 3
