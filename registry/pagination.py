@@ -19,11 +19,11 @@ class LargeTablePaginator(Paginator):
 
     @cached_property
     def count(self):
-        estimate = self.estimated_count()
-        return super().count if estimate is None else estimate
+        return super().count if self.estimate is None else self.estimate
 
-    def estimated_count(self):
-        """The planner's row estimate where it may stand in for COUNT(*), else None."""
+    @cached_property
+    def estimate(self):
+        """The planner's row estimate where it stands in for COUNT(*), else None."""
         queryset = self.object_list
         if not isinstance(queryset, QuerySet):
             return None

@@ -22,6 +22,7 @@ from django_filters.views import FilterView
 from . import maps, popolo
 from .filters import AgreementFilter, CityFilter, MemberStateFilter, OfficerFilter, SourceFilter
 from .models import Agreement, City, DataVersion, MemberState, Network, Officer, Source
+from .pagination import LargeTablePaginator
 
 # Conditional GET -----------------------------------------------------------------------------
 
@@ -177,6 +178,8 @@ class RegistryListView(PublicPageMixin, DownloadMixin, FilterView):
     """A filtered, paginated list; an invalid filter, date or format answers 400."""
 
     paginate_by = 50
+    # An unfiltered list of a huge table shows an estimated count instead of counting it all.
+    paginator_class = LargeTablePaginator
     as_of_in_filter_form = True
     page_kind = ""
 

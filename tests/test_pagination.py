@@ -73,3 +73,23 @@ def test_admin_changelist_pages_with_the_large_table_paginator(founding, superus
     assert response.status_code == 200
     assert isinstance(response.context["cl"].paginator, LargeTablePaginator)
     assert response.context["cl"].result_count == Officer.objects.count()
+
+
+@on_postgresql
+def test_public_list_says_about_when_its_count_is_estimated(founding, client, monkeypatch):
+    monkeypatch.setattr(LargeTablePaginator, "estimate_above", 0)
+    analyze_officers()
+    total = Officer.objects.count()
+    response = client.get("/officers/", {"current": "all"})
+    assert response.status_code == 200
+    assert f"About {total} tenures" in response.content.decode()
+    # The default list (current holders) is filtered: counted exactly.
+    current = Officer.objects.current().count()
+    text = client.get("/officers/").content.decode()
+    assert f">{current} tenures" in text and "About" not in text
+
+
+def test_public_list_count_is_exact_below_the_threshold(founding, client):
+    text = client.get("/officers/", {"current": "all"}).content.decode()
+    assert f">{Officer.objects.count()} tenures" in text
+    assert "About" not in text
