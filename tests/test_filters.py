@@ -2,10 +2,14 @@
 
 import datetime
 import re
+from urllib.parse import urlencode
 
 import pytest
+from django import forms
+from django.http import QueryDict
+from django.test.html import parse_html
 
-from registry.filters import CityFilter, fold
+from registry.filters import CityFilter, OfficerFilter, fold
 from registry.models import City, MemberState, Officer
 
 from . import factories
@@ -217,3 +221,16 @@ def test_filter_fields_are_labelled(client, founding):
     for field in ("member_state", "city", "role", "current", "q", "as_of"):
         assert f'<label for="id_{field}"' in html, field
         assert f'id="id_{field}"' in html, field
+
+
+def test_city_filter_writes_the_same_select_as_django(founding):
+    factories.city(
+        member_state=MemberState.objects.get(code="TH"), name="<b>Bold</b> & Co", slug="bold"
+    )
+    for data in ({"city": "davao-city"}, {"city": "atlantis"}, {}):
+        form = OfficerFilter(QueryDict(urlencode(data))).form
+        form.is_valid()
+        field = form["city"]
+        stock = forms.Select(choices=field.field.choices)
+        assert parse_html(field.as_widget()) == parse_html(field.as_widget(widget=stock))
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co, Thailand" in field.as_widget()
