@@ -84,6 +84,7 @@ def ensure_cities(total, seed):
         if c.slug not in existing
     ]
     City.objects.bulk_create(new, batch_size=1000)
+    touch()
     analyze()
     return City.objects.count()
 
@@ -105,6 +106,7 @@ def truncate_officers():
             "TRUNCATE registry_officer_sources, registry_officer, django_admin_log "
             "RESTART IDENTITY"
         )
+    touch()
 
 
 def analyze():
@@ -140,6 +142,13 @@ def copy_tuple(row, cities, states):
     )
 
 
+def touch():
+    """COPY and bulk writes send no signals: tell the public pages' ETags the data changed."""
+    from registry.models import touch_registry
+
+    touch_registry()
+
+
 def copy_officers(rows):
     """Load officer rows (spreadsheet format) with COPY FROM STDIN; returns the row count."""
     cities, states = foreign_keys()
@@ -151,13 +160,15 @@ def copy_officers(rows):
             for row in rows:
                 copy.write_row(copy_tuple(row, cities, states))
                 count += 1
+        touch()
     return count
 
 
-def load_officers(count, total_cities, seed):
+def load_officers(count, total_cities, seed, national_representatives=None):
     """A fresh officer table of `count` generated tenures across `total_cities` cities."""
     truncate_officers()
     cities = data.generate_cities(total_cities, seed)
-    loaded = copy_officers(data.generate_officers(count, cities, seed))
+    officers = data.generate_officers(count, cities, seed, national_representatives)
+    loaded = copy_officers(officers)
     analyze()
     return loaded
