@@ -6,10 +6,11 @@ from urllib.parse import urlencode
 
 import pytest
 from django import forms
+from django.db.models import CharField, Value
 from django.http import QueryDict
 from django.test.html import parse_html
 
-from registry.filters import CityFilter, OfficerFilter, fold
+from registry.filters import CityFilter, Fold, OfficerFilter, fold
 from registry.models import City, MemberState, Officer
 
 from . import factories
@@ -134,6 +135,19 @@ def test_search_matches_the_same_rows_as_python_folding(founding):
         ]
         assert sorted(c.name for c in matched) == sorted(c.name for c in expected)
         assert matched.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["HỒ TÂY", "Ho TAY", "กรุงเทพ BANGKOK", "ØRESUND", "e\u0301cole", "Đà Nẵng", "", "ສົມພອນ"],
+)
+def test_sql_fold_equals_python_fold_with_and_without_accented_letters(founding, text):
+    folded = (
+        MemberState.objects.annotate(folded=Fold(Value(text, output_field=CharField())))
+        .values_list("folded", flat=True)
+        .first()
+    )
+    assert folded == fold(text)
 
 
 # Officers: city, role ------------------------------------------------------------------
