@@ -38,6 +38,9 @@ class Sizes:
     load_seconds: int
     warmup_seconds: int
     page_repeats: int
+    # Runs of each import and export case, each in a fresh process: the fastest is kept,
+    # the usual defence against a shared, noisy machine.
+    case_runs: int
 
 
 FULL = Sizes(
@@ -50,6 +53,7 @@ FULL = Sizes(
     load_seconds=10,
     warmup_seconds=2,
     page_repeats=5,
+    case_runs=2,
 )
 QUICK = Sizes(
     cities=2000,
@@ -61,6 +65,7 @@ QUICK = Sizes(
     load_seconds=2,
     warmup_seconds=0,
     page_repeats=2,
+    case_runs=1,
 )
 
 
@@ -94,6 +99,15 @@ class Context:
             if line.startswith(RESULT_MARKER):
                 return json.loads(line[len(RESULT_MARKER) :])
         raise RuntimeError(f"bench worker {task} printed no result:\n{process.stdout}")
+
+
+def best_of(runs):
+    """Runs of the same steps (lists of rows): for each step, the fastest run's row."""
+    best = []
+    for rows in zip(*runs, strict=True):
+        timed = [row for row in rows if row.get("seconds")]
+        best.append(min(timed, key=lambda row: row["seconds"]) if timed else rows[0])
+    return best
 
 
 def bench_env(database_url):

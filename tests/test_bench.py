@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from bench import data, results, targets
-from bench.run import QUICK
+from bench.run import QUICK, best_of
 
 SEED = 7
 
@@ -204,3 +204,13 @@ def test_targets_met_and_missed_say_by_how_much():
     assert by_name["XLSX import at least 70% of the CSV rate"].status == results.MET
     queries = by_name["At most 0.05 queries per row (project import, every case)"]
     assert queries.status == results.MISSED
+
+
+def test_best_of_keeps_each_step_s_fastest_run_and_skipped_steps():
+    first = [{"case": "a", "seconds": 2.0}, {"case": "b", "seconds": 1.0}, {"case": "c"}]
+    second = [{"case": "a", "seconds": 1.5}, {"case": "b", "seconds": 3.0}, {"case": "c"}]
+    assert best_of([first, second]) == [
+        {"case": "a", "seconds": 1.5},
+        {"case": "b", "seconds": 1.0},
+        {"case": "c"},
+    ]
