@@ -61,6 +61,8 @@ def server_version():
 
 def migrate():
     call_command("migrate", verbosity=0, interactive=False)
+    # A database cache table, where the settings use one (nothing to do otherwise).
+    call_command("createcachetable", verbosity=0)
     call_command("loaddata", "founding_2018", verbosity=0)
 
 

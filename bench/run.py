@@ -46,7 +46,7 @@ class Sizes:
 FULL = Sizes(
     cities=2000,
     import_rows=50_000,
-    stock_rows=5_000,
+    stock_rows=3_000,
     export_rows=(10_000, 50_000),
     page_officers=10_000,
     scale_officers=1_000_000,
