@@ -13,6 +13,7 @@ TEST_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-test-only-not
 
 run: $(VENV)/.installed
 	$(DEV_ENV) $(PY) manage.py migrate --no-input
+	$(DEV_ENV) $(PY) manage.py createcachetable
 	$(DEV_ENV) $(PY) manage.py loaddata founding_2018
 	@echo ""
 	@echo "  ASCN Registry: http://$(HOST):$(PORT)/   (staff admin: http://$(HOST):$(PORT)/admin/)"

@@ -131,3 +131,33 @@ MEDIA_URL = "media/"
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 LOGIN_URL = "admin:login"
+
+# Spreadsheet import and export (django-import-export; README "Spreadsheets: import and export").
+# Only users with a model's "import" or "export" permission see and use the admin's buttons.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# Every import runs in a transaction and is rolled back whole on any row error.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+# Formula characters are escaped by registry.resources for every format; django-import-export's
+# own option would only strip a leading "=".
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
+IMPORT_EXPORT_CHUNK_SIZE = 2000
+# The uploaded file waits between preview and confirm in a cache every app server shares.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "registry.spreadsheets.SharedCacheStorage"
+REGISTRY_IMPORT_CACHE = "imports"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # A table in the database (created by `manage.py createcachetable`).
+    "imports": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "registry_import_cache",
+        "TIMEOUT": 24 * 60 * 60,
+    },
+}
+# Uploads above this size are refused before they are read.
+REGISTRY_IMPORT_MAX_UPLOAD_BYTES = int(
+    float(os.environ.get("DJANGO_IMPORT_MAX_UPLOAD_MB", "5")) * 1024 * 1024
+)
+# A workbook that expands beyond this, or is compressed more than this ratio, is a zip bomb.
+REGISTRY_IMPORT_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+REGISTRY_IMPORT_MAX_COMPRESSION_RATIO = 100

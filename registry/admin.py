@@ -7,14 +7,27 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Agreement, City, MemberState, Network, Officer, Organisation, Source
 from .pagination import LargeTablePaginator
+from .resources import (
+    AgreementResource,
+    CityResource,
+    MemberStateResource,
+    NetworkResource,
+    OfficerResource,
+    OrganisationResource,
+    SourceResource,
+)
+from .spreadsheet_admin import SpreadsheetAdminMixin, WorkbookAdminMixin
 
 admin.site.site_header = _("ASCN Registry administration")
 admin.site.site_title = _("ASCN Registry")
 admin.site.index_title = _("Registry records")
 
 
-class RegistryAdmin(admin.ModelAdmin):
-    """Defaults for tables that may grow to tens of thousands of rows."""
+class RegistryAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+    """
+    Defaults for tables that may grow to tens of thousands of rows; spreadsheet import and
+    export (see registry/spreadsheet_admin.py) for users with the import or export permission.
+    """
 
     list_per_page = 50
     # Counting every row of a large table on each changelist page is the slowest query
@@ -53,6 +66,7 @@ class NationalRepresentativeInline(admin.TabularInline):
 
 @admin.register(Source)
 class SourceAdmin(RegistryAdmin):
+    resource_classes = [SourceResource]
     list_display = ["title", "publisher", "published_on", "retrieved_on", "link"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "url"]
@@ -68,6 +82,7 @@ class SourceAdmin(RegistryAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(RegistryAdmin):
+    resource_classes = [OrganisationResource]
     list_display = ["name", "abbreviation", "last_verified"]
     search_fields = ["name", "abbreviation"]
     ordering = ["name"]
@@ -76,7 +91,8 @@ class OrganisationAdmin(RegistryAdmin):
 
 
 @admin.register(Network)
-class NetworkAdmin(RegistryAdmin):
+class NetworkAdmin(WorkbookAdminMixin, RegistryAdmin):
+    resource_classes = [NetworkResource]
     list_display = ["name", "acronym", "launch_date", "inaugural_meeting_date", "last_verified"]
     search_fields = ["name", "acronym"]
     ordering = ["name"]
@@ -86,6 +102,7 @@ class NetworkAdmin(RegistryAdmin):
 
 @admin.register(MemberState)
 class MemberStateAdmin(RegistryAdmin):
+    resource_classes = [MemberStateResource]
     list_display = ["name", "code", "code_alpha3", "network", "last_verified"]
     list_select_related = ["network"]
     search_fields = ["name", "code", "code_alpha3"]
@@ -97,6 +114,7 @@ class MemberStateAdmin(RegistryAdmin):
 
 @admin.register(City)
 class CityAdmin(RegistryAdmin):
+    resource_classes = [CityResource]
     list_display = [
         "name",
         "member_state",
@@ -119,6 +137,7 @@ class CityAdmin(RegistryAdmin):
 
 @admin.register(Officer)
 class OfficerAdmin(RegistryAdmin):
+    resource_classes = [OfficerResource]
     list_display = ["name", "role", "post", "start_date", "end_date", "last_verified"]
     list_select_related = ["city__member_state", "member_state"]
     list_filter = ["role", "city__member_state", "member_state"]
@@ -194,6 +213,7 @@ class AgreementAdminForm(forms.ModelForm):
 
 @admin.register(Agreement)
 class AgreementAdmin(RegistryAdmin):
+    resource_classes = [AgreementResource]
     form = AgreementAdminForm
     list_display = ["title", "kind", "date", "party_names", "amount", "currency"]
     list_filter = ["kind", "date"]

@@ -14,3 +14,12 @@ class RegistryConfig(AppConfig):
 
         signals.connect()
         connection_created.connect(filters.register_sqlite_functions)
+
+        # django-import-export's `import` command picks a format by the file's MIME type from
+        # its own classes; register the registry's, which check each file before reading it
+        # (size, encoding, zip bombs, formulas) and read ODS as the binary file it is.
+        from import_export import command_utils
+
+        from .spreadsheets import FORMATS
+
+        command_utils.MIME_TYPE_FORMAT_MAPPING.update({f.CONTENT_TYPE: f for f in FORMATS})

@@ -23,6 +23,7 @@ from . import maps, popolo
 from .filters import AgreementFilter, CityFilter, MemberStateFilter, OfficerFilter, SourceFilter
 from .models import Agreement, City, DataVersion, MemberState, Network, Officer, Source
 from .pagination import LargeTablePaginator
+from .resources import export_response
 
 # Conditional GET -----------------------------------------------------------------------------
 
@@ -147,31 +148,35 @@ class PublicPageMixin(ConditionalGetMixin, AsOfMixin):
 
 class DownloadMixin:
     """
-    `?format=...` on a list: its filtered rows (all pages) as a file.
-
-    `download_formats` maps a format name to the method that builds the response from the
-    filtered queryset, e.g. {"csv": "render_csv"}. It is empty until the open-data downloads
-    land (they share the staff export's public columns, registry/resources.py); until then
-    every `format` value is unknown and answers 400 with a message.
+    `?format=...` on a list: its filtered rows (all pages) as a file, in the staff export's
+    columns (registry/resources.py), so a download can be edited and imported back. JSON
+    adds each record's canonical URL.
     """
 
-    download_formats = {}
+    download_formats = ("csv", "json", "xlsx")
+    download_name = ""
 
     def get_download_format(self):
         """The requested format, "" for the HTML page; self.format_error when unknown."""
         self.format_error = None
         name = self.request.GET.get("format", "")
         if name and name not in self.download_formats:
-            choices = ", ".join(sorted(self.download_formats))
-            self.format_error = _("Unknown format “%(name)s”.") % {"name": name[:20]}
-            if choices:
-                self.format_error += " " + _("Choose one of: %(choices)s.") % {"choices": choices}
-            else:
-                self.format_error += " " + _("This list has no downloads yet.")
+            self.format_error = _("Unknown format “%(name)s”. Choose one of: %(choices)s.") % {
+                "name": name[:20],
+                "choices": ", ".join(self.download_formats),
+            }
         return name
 
     def render_download(self, name, queryset):
-        return getattr(self, self.download_formats[name])(queryset)
+        filename = f"ascn-{self.download_name}"
+        if self.as_of:
+            filename += f"-{self.as_of.isoformat()}"
+        return export_response(
+            queryset,
+            name,
+            filename=f"{filename}.{name}",
+            url_for=lambda obj: self.request.build_absolute_uri(obj.get_absolute_url()),
+        )
 
 
 class RegistryListView(PublicPageMixin, DownloadMixin, FilterView):
@@ -223,6 +228,7 @@ class RegistryListView(PublicPageMixin, DownloadMixin, FilterView):
 
 
 class MemberStateListView(RegistryListView):
+    download_name = "member-states"
     filterset_class = MemberStateFilter
     template_name = "registry/memberstate_list.html"
 
@@ -236,6 +242,7 @@ class MemberStateListView(RegistryListView):
 
 
 class CityListView(RegistryListView):
+    download_name = "cities"
     filterset_class = CityFilter
     template_name = "registry/city_list.html"
 
@@ -245,6 +252,7 @@ class CityListView(RegistryListView):
 
 
 class OfficerListView(RegistryListView):
+    download_name = "officers"
     filterset_class = OfficerFilter
     template_name = "registry/officer_list.html"
 
@@ -260,6 +268,7 @@ class OfficerListView(RegistryListView):
 
 
 class AgreementListView(RegistryListView):
+    download_name = "agreements"
     filterset_class = AgreementFilter
     template_name = "registry/agreement_list.html"
 
@@ -269,6 +278,7 @@ class AgreementListView(RegistryListView):
 
 
 class SourceListView(RegistryListView):
+    download_name = "sources"
     filterset_class = SourceFilter
     template_name = "registry/source_list.html"
 

@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+
+from registry.resources import export_workbook
+
+
+class Command(BaseCommand):
+    """Write the whole registry to one workbook, a sheet per table, as import_registry reads it."""
+
+    help = "Write the whole registry to one XLSX (or ODS) workbook, one sheet per table."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "path", help="The workbook to write, e.g. registry.xlsx or registry.ods."
+        )
+
+    def handle(self, *args, path, **options):
+        data = export_workbook(path)
+        with open(path, "wb") as file:
+            file.write(data)
+        self.stderr.write(f"Wrote {path} ({len(data):,} bytes).")

@@ -1,0 +1,257 @@
+"""
+Spreadsheet import and export in the staff admin, on top of django-import-export's admin.
+
+Every registry changelist gets Import (upload, preview, confirm) and Export (the filtered
+changelist) for users with the model's import or export permission. The Network admin also
+offers the whole registry as one workbook, down and up. Both imports run through
+RegistryResource.import_data(), like the commands.
+"""
+
+import uuid
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from import_export.admin import ImportExportMixin
+from import_export.forms import ImportForm
+
+from .resources import RESOURCES, export_workbook, import_workbook
+from .spreadsheets import FORMATS, XLSX, SharedCacheStorage, SpreadsheetError
+
+# How many rows the preview lists; the counts above it cover every row.
+PREVIEW_ROWS = 500
+
+
+def check_upload_size(upload):
+    limit = settings.REGISTRY_IMPORT_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            _("The file is %(size)s; files up to %(limit)s can be imported here.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+        )
+    return upload
+
+
+class SpreadsheetImportForm(ImportForm):
+    """django-import-export's upload form, refusing files over the size limit unread."""
+
+    def clean_import_file(self):
+        return check_upload_size(self.cleaned_data["import_file"])
+
+
+class SpreadsheetAdminMixin(ImportExportMixin):
+    formats = FORMATS
+    import_form_class = SpreadsheetImportForm
+    import_template_name = "admin/registry/import.html"
+
+    def get_urls(self):
+        info = self.get_model_info()
+        return [
+            path(
+                "import/refused/<slug:name>/",
+                self.admin_site.admin_view(self.refused_rows_view),
+                name="{}_{}_import_refused".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, SpreadsheetError):
+            form.add_error("import_file", str(e))
+        else:
+            form.add_error(
+                "import_file",
+                _(
+                    "The file cannot be read in the chosen format. Check that the format "
+                    "matches the file."
+                ),
+            )
+
+    def import_action(self, request, **kwargs):
+        response = super().import_action(request, **kwargs)
+        result = getattr(response, "context_data", {}).get("result")
+        if result is not None:
+            response.context_data["preview_rows"] = result.changed_rows()[:PREVIEW_ROWS]
+            response.context_data["preview_limit"] = PREVIEW_ROWS
+            if result.refused and result.failed_dataset is not None:
+                response.context_data["refused_rows_url"] = self.store_refused_rows(
+                    request, result
+                )
+        return response
+
+    def store_refused_rows(self, request, result):
+        """Keep the refused rows (with an error column) for download, in the uploaded format."""
+        form = self.create_import_form(request)
+        file_format = XLSX()
+        if form.is_valid():
+            file_format = self.get_import_formats()[int(form.cleaned_data["format"])]()
+        name = uuid.uuid4().hex
+        storage = SharedCacheStorage(name=name)
+        storage.save(
+            {
+                "data": file_format.export_data(result.failed_dataset),
+                "extension": file_format.get_extension(),
+                "content_type": file_format.get_content_type(),
+            }
+        )
+        return reverse("admin:{}_{}_import_refused".format(*self.get_model_info()), args=[name])
+
+    def refused_rows_view(self, request, name):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        try:
+            stored = SharedCacheStorage(name=name).read()
+        except SpreadsheetError:
+            raise Http404(_("The refused rows are no longer available.")) from None
+        response = HttpResponse(stored["data"], content_type=stored["content_type"])
+        filename = f"{self.model._meta.model_name}-refused-rows.{stored['extension']}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def process_import(self, request, **kwargs):
+        try:
+            return super().process_import(request, **kwargs)
+        except SpreadsheetError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(self.import_url())
+
+    def process_result(self, result, request):
+        if result.has_errors():
+            # The file changed, or the registry did, between preview and confirm.
+            messages.error(request, result.report())
+            return HttpResponseRedirect(self.import_url())
+        for note in result.notes:
+            messages.info(request, note)
+        return super().process_result(result, request)
+
+    def import_url(self):
+        return reverse("admin:{}_{}_import".format(*self.get_model_info()))
+
+
+class WorkbookForm(forms.Form):
+    import_file = forms.FileField(
+        label=_("Workbook"), help_text=_("An XLSX or ODS file with one sheet per table.")
+    )
+
+    def clean_import_file(self):
+        upload = check_upload_size(self.cleaned_data["import_file"])
+        extension = upload.name.rsplit(".", 1)[-1].lower()
+        if extension not in ("xlsx", "ods"):
+            raise forms.ValidationError(_("Upload an .xlsx or .ods workbook."))
+        return upload
+
+
+class WorkbookConfirmForm(forms.Form):
+    import_file_name = forms.SlugField(widget=forms.HiddenInput)
+    file_format = forms.ChoiceField(
+        choices=[("xlsx", "xlsx"), ("ods", "ods")], widget=forms.HiddenInput
+    )
+
+
+def has_registry_permissions(user, action):
+    return all(
+        user.has_perm(f"registry.{action}_{resource._meta.model._meta.model_name}")
+        for resource in RESOURCES
+    )
+
+
+class WorkbookAdminMixin:
+    """The whole registry as one workbook: download, and upload with preview and confirm."""
+
+    def get_urls(self):
+        return [
+            path(
+                "workbook/export/",
+                self.admin_site.admin_view(self.workbook_export_view),
+                name="registry_workbook_export",
+            ),
+            path(
+                "workbook/import/",
+                self.admin_site.admin_view(self.workbook_import_view),
+                name="registry_workbook_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def workbook_export_view(self, request):
+        if not has_registry_permissions(request.user, "export"):
+            raise PermissionDenied
+        response = HttpResponse(export_workbook("xlsx"), content_type=XLSX().get_content_type())
+        response["Content-Disposition"] = 'attachment; filename="ascn-registry.xlsx"'
+        return response
+
+    def workbook_import_view(self, request):
+        if not has_registry_permissions(request.user, "import"):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import the whole registry"),
+            "opts": self.model._meta,
+        }
+        if request.method == "POST" and "confirm" in request.POST:
+            return self.workbook_confirm(request, context)
+        form = WorkbookForm(request.POST or None, request.FILES or None)
+        context["form"] = form
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["import_file"]
+            file_format = upload.name.rsplit(".", 1)[-1].lower()
+            data = b"".join(upload.chunks())
+            try:
+                result = import_workbook(data, file_format, dry_run=True, user=request.user)
+            except SpreadsheetError as error:
+                form.add_error("import_file", str(error))
+            else:
+                context["result"] = result
+                if not result.refused:
+                    storage = SharedCacheStorage()
+                    storage.save(data)
+                    context["confirm_form"] = WorkbookConfirmForm(
+                        initial={"import_file_name": storage.name, "file_format": file_format}
+                    )
+        return TemplateResponse(request, "admin/registry/workbook_import.html", context)
+
+    def workbook_confirm(self, request, context):
+        form = WorkbookConfirmForm(request.POST)
+        if not form.is_valid():
+            raise PermissionDenied
+        storage = SharedCacheStorage(name=form.cleaned_data["import_file_name"])
+        back = reverse("admin:registry_workbook_import")
+        try:
+            result = import_workbook(
+                storage.read(),
+                form.cleaned_data["file_format"],
+                user=request.user,
+                retain_instance_in_row_result=True,
+            )
+        except SpreadsheetError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(back)
+        storage.remove()
+        if result.refused:
+            messages.error(request, result.report())
+            return HttpResponseRedirect(back)
+        self.log_workbook(request, result)
+        messages.success(request, _("The registry workbook was imported.") + " " + result.report())
+        return HttpResponseRedirect(reverse("admin:index"))
+
+    def log_workbook(self, request, result):
+        flags = {"new": ADDITION, "update": CHANGE}
+        for _sheet, sheet_result in result.results:
+            for import_type, flag in flags.items():
+                instances = [
+                    row.instance for row in sheet_result.rows if row.import_type == import_type
+                ]
+                if instances:
+                    LogEntry.objects.log_actions(
+                        request.user.pk,
+                        instances,
+                        flag,
+                        change_message=_("%s through the registry workbook") % import_type,
+                    )

@@ -1,0 +1,644 @@
+"""
+Reading and writing the registry's spreadsheets: CSV, XLSX, ODS and JSON.
+
+Every uploaded file is untrusted. Before a byte is parsed, a workbook's zip archive is measured
+(a zip bomb is refused), its XML is searched for entity declarations (refused: spreadsheets never
+need them), and formula and merged cells are located so that the import can refuse them by line
+and column. Values are read with python-calamine, which is fast and never expands XML entities.
+
+The format classes extend django-import-export's, so the admin, its `import` and `export`
+commands and this project's commands all read and write files the same way.
+"""
+
+import csv
+import datetime
+import decimal
+import io
+import itertools
+import json
+import re
+import uuid
+import zipfile
+
+import tablib
+from django.conf import settings
+from django.core.cache import caches
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from import_export import tmp_storages
+from import_export.formats import base_formats
+
+# A text cell that begins with one of these is run as a formula by Excel, LibreOffice or Google
+# Sheets ("CSV injection"). Such text is written with a leading apostrophe, which the import
+# removes again; text that already begins with an apostrophe gets one more, so the escape can be
+# undone without ambiguity.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
+
+# What XML 1.0, and so XLSX and ODS, cannot hold: C0 controls other than tab, newline and
+# carriage return, and the non-characters U+FFFE and U+FFFF.
+UNSTORABLE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 .xls (and encrypted .xlsx) container
+
+
+class SpreadsheetError(CommandError):
+    """
+    A file that cannot be read as a registry spreadsheet; the message is for the person who
+    sent it. A CommandError, so that `manage.py import` and `import_registry` print the message
+    and exit 1 instead of showing a traceback.
+    """
+
+
+class FormulaCell(str):
+    """A spreadsheet formula found where a value was expected ("=SUM(B2:B9)")."""
+
+
+class NestedValue(str):
+    """A JSON object or list found where a single value was expected."""
+
+
+def escape_formula(value):
+    if isinstance(value, str) and value and (value[0] in FORMULA_TRIGGERS or value[0] == ESCAPE):
+        return ESCAPE + value
+    return value
+
+
+def unescape_formula(value):
+    return value[1:] if value.startswith(ESCAPE) else value
+
+
+def max_uncompressed_bytes():
+    return getattr(settings, "REGISTRY_IMPORT_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
+
+
+def max_compression_ratio():
+    return getattr(settings, "REGISTRY_IMPORT_MAX_COMPRESSION_RATIO", 100)
+
+
+# Reading ----------------------------------------------------------------------------------
+
+
+def as_bytes(in_stream):
+    if isinstance(in_stream, str):
+        return in_stream.encode("utf-8")
+    if hasattr(in_stream, "read"):
+        return as_bytes(in_stream.read())
+    return bytes(in_stream)
+
+
+def refuse_wrong_container(data, expected):
+    """Name what the file really is when it is not what its format says."""
+    if not data:
+        raise SpreadsheetError(_("The file is empty."))
+    if data.startswith(OLE_MAGIC):
+        raise SpreadsheetError(
+            _(
+                "The file is an old Excel (.xls) workbook or a password-protected one. Save it "
+                "as an Excel workbook (.xlsx) without a password and upload it again."
+            )
+        )
+    if expected in ("CSV", "JSON") and data.startswith(ZIP_MAGIC):
+        raise SpreadsheetError(
+            _(
+                "The file is a workbook (XLSX or ODS), not %(format)s. Choose the format that "
+                "matches the file."
+            )
+            % {"format": expected}
+        )
+    if expected in ("XLSX", "ODS") and not data.startswith(ZIP_MAGIC):
+        raise SpreadsheetError(
+            _(
+                "The file is not an %(format)s workbook. Choose the format that matches the "
+                "file, or save it from your spreadsheet program as %(format)s."
+            )
+            % {"format": expected}
+        )
+
+
+def decode_text(data, format_name):
+    refuse_wrong_container(data, format_name)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:200].count(b"\x00") > 20:
+        raise SpreadsheetError(
+            _(
+                "The file is UTF-16 text. Save it as UTF-8 (in Excel: CSV UTF-8) and upload it "
+                "again."
+            )
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SpreadsheetError(
+            _(
+                "The file is not UTF-8 text (byte 0x%(byte)02X at position %(position)s; files "
+                "saved as 'CSV' by Excel on Windows use Windows-1252). Save it as UTF-8 (in "
+                "Excel: CSV UTF-8) and upload it again."
+            )
+            % {"byte": data[error.start], "position": error.start}
+        ) from None
+
+
+def dataset_from_rows(rows, title=""):
+    """A Dataset from a header row and data rows; blank rows are kept so line numbers hold."""
+    rows = list(rows)
+    if not rows or not any(cell not in ("", None) for cell in rows[0]):
+        raise SpreadsheetError(_("The file has no column headers on its first line."))
+    headers = ["" if cell is None else str(cell) for cell in rows[0]]
+    body = rows[1:]
+    width = len(headers)
+    # Trailing columns with neither a header nor a value are formatting, not data.
+    while width and headers[width - 1].strip() == "":
+        if any(len(row) >= width and row[width - 1] not in ("", None) for row in body):
+            break
+        width -= 1
+    headers = headers[:width]
+    data = []
+    for number, row in enumerate(body, start=2):
+        row = list(row)
+        if len(row) > width:
+            if any(cell not in ("", None) for cell in row[width:]):
+                raise SpreadsheetError(
+                    _("Line %(line)s has more cells than there are column headers.")
+                    % {"line": number}
+                )
+            row = row[:width]
+        elif len(row) < width:
+            row += [""] * (width - len(row))
+        data.append(row)
+    if not data:
+        raise SpreadsheetError(_("The file has column headers but no rows under them."))
+    if not any(any(cell not in ("", None) for cell in row) for row in data):
+        raise SpreadsheetError(_("The file has column headers but only blank rows under them."))
+    dataset = tablib.Dataset(headers=headers, title=title)
+    dataset._data = [tablib.core.Row(row) for row in data]
+    return dataset
+
+
+def read_csv(in_stream):
+    text = decode_text(as_bytes(in_stream), "CSV")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as error:
+        raise SpreadsheetError(
+            _("The CSV file cannot be read: %(error)s.") % {"error": error}
+        ) from None
+    return dataset_from_rows(rows)
+
+
+def read_json(in_stream):
+    text = decode_text(as_bytes(in_stream), "JSON")
+    try:
+        records = json.loads(text)
+    except ValueError as error:
+        raise SpreadsheetError(
+            _("The file is not valid JSON: %(error)s.") % {"error": error}
+        ) from None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise SpreadsheetError(
+            _('A JSON file must hold a list of objects, one per row, e.g. [{"code": "TH"}].')
+        )
+    if not records:
+        raise SpreadsheetError(_("The JSON file holds an empty list: there is nothing to import."))
+    headers = list(dict.fromkeys(key for record in records for key in record))
+    rows = [headers]
+    for record in records:
+        row = []
+        for key in headers:
+            value = record.get(key)
+            if isinstance(value, (dict, list)):
+                value = NestedValue(json.dumps(value, ensure_ascii=False))
+            row.append("" if value is None else value)
+        rows.append(row)
+    return dataset_from_rows(rows)
+
+
+def open_workbook_archive(data, format_name):
+    """
+    Check a workbook's zip archive before anything parses it, and return its XML members.
+
+    Refuses archives that expand beyond the configured size or ratio (a zip bomb; sizes are
+    counted while decompressing, so a forged header cannot hide one) and XML with DOCTYPE or
+    ENTITY declarations (billion laughs, external entities).
+    """
+    refuse_wrong_container(data, format_name)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise SpreadsheetError(
+            _(
+                "The file is not a readable %(format)s workbook: it is damaged or only part of "
+                "it was uploaded."
+            )
+            % {"format": format_name}
+        ) from None
+    limit = max_uncompressed_bytes()
+    ratio = max_compression_ratio()
+    bomb = SpreadsheetError(
+        _(
+            "The workbook was refused: it expands to more than %(limit)s MB or is compressed "
+            "far more than a spreadsheet ever is, as a zip bomb would be."
+        )
+        % {"limit": limit // (1024 * 1024)}
+    )
+    total = 0
+    xml = {}
+    for info in members:
+        if info.file_size > limit:
+            raise bomb
+        try:
+            with archive.open(info) as member:
+                content = member.read(limit - total + 1)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
+            raise SpreadsheetError(
+                _("The workbook is damaged or encrypted and cannot be read.")
+            ) from None
+        except Exception:  # zlib.error and friends from a damaged stream
+            raise SpreadsheetError(
+                _("The workbook is damaged or encrypted and cannot be read.")
+            ) from None
+        total += len(content)
+        if total > limit:
+            raise bomb
+        if len(content) > 1024 * 1024 and len(content) > ratio * max(info.compress_size, 1):
+            raise bomb
+        if info.filename.endswith((".xml", ".rels")):
+            head = content[:4096]
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in content:
+                raise SpreadsheetError(
+                    _(
+                        "The workbook was refused: it contains XML entity declarations, which "
+                        "spreadsheets never need and which can be used to attack a server."
+                    )
+                )
+            xml[info.filename] = content
+    return xml
+
+
+CELL_REFERENCE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)([0-9]+)"')
+FORMULA_START = re.compile(rb"<(?:\w+:)?f[\s>/]")
+FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*>([^<]*)<")
+
+
+def column_index(letters):
+    index = 0
+    for letter in letters:
+        index = index * 26 + (ord(letter) - 64)
+    return index - 1
+
+
+def column_letters(index):
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def xlsx_sheet_paths(xml):
+    """Sheet name -> path of its XML in the archive, from workbook.xml and its relationships."""
+    import defusedxml.ElementTree as ElementTree
+
+    try:
+        workbook = ElementTree.fromstring(xml["xl/workbook.xml"])
+        rels = ElementTree.fromstring(xml["xl/_rels/workbook.xml.rels"])
+    except Exception:
+        raise SpreadsheetError(
+            _("The workbook is damaged: its list of sheets cannot be read.")
+        ) from None
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    paths = {}
+    for element in workbook.iter():
+        if element.tag.endswith("}sheet"):
+            rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
+            target = targets.get(rid, "").lstrip("/")
+            if not target.startswith("xl/"):
+                target = "xl/" + target
+            paths[element.get("name")] = target
+    return paths
+
+
+def xlsx_formula_cells(sheet_xml):
+    """{(row index, column index): formula text} for every formula cell of a sheet."""
+    found = {}
+    for match in FORMULA_START.finditer(sheet_xml):
+        cell_start = sheet_xml.rfind(b"<c", 0, match.start())
+        while cell_start != -1 and sheet_xml[cell_start + 2 : cell_start + 3] not in b" >":
+            cell_start = sheet_xml.rfind(b"<c", 0, cell_start)
+        reference = CELL_REFERENCE.match(sheet_xml, cell_start) if cell_start != -1 else None
+        if reference is None:
+            continue
+        text = FORMULA_TEXT.match(sheet_xml, match.start())
+        formula = "=" + (text.group(1).decode("utf-8", "replace") if text else "…")
+        row = int(reference.group(2)) - 1
+        found[(row, column_index(reference.group(1).decode()))] = FormulaCell(formula)
+    return found
+
+
+ODS_SPAN = re.compile(rb'table:number-(?:columns|rows)-spanned="([0-9]+)"')
+
+
+def read_workbook(in_stream, format_name="XLSX"):
+    """Every sheet of an XLSX or ODS workbook as {title: Dataset}, in the workbook's order."""
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+    data = as_bytes(in_stream)
+    xml = open_workbook_archive(data, format_name)
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        metadata = workbook.sheets_metadata
+    except Exception:
+        raise SpreadsheetError(
+            _("The file is not a readable %(format)s workbook.") % {"format": format_name}
+        ) from None
+    hidden = [m.name for m in metadata if m.visible != SheetVisibleEnum.Visible]
+    if hidden:
+        raise SpreadsheetError(
+            _(
+                "The workbook has a hidden sheet, '%(sheet)s'. Unhide it or delete it, so that "
+                "nothing in the file is overlooked."
+            )
+            % {"sheet": hidden[0]}
+        )
+    formulas = {}
+    if format_name == "XLSX":
+        paths = xlsx_sheet_paths(xml)
+        for name, path in paths.items():
+            if FORMULA_START.search(xml.get(path, b"")):
+                formulas[name] = xlsx_formula_cells(xml[path])
+    else:
+        content = xml.get("content.xml", b"")
+        if b"table:formula=" in content:
+            raise SpreadsheetError(
+                _(
+                    "The workbook contains formula cells. Replace each formula by its value "
+                    "(copy, then paste values only) and upload it again."
+                )
+            )
+        if any(int(span) > 1 for span in ODS_SPAN.findall(content)):
+            raise SpreadsheetError(
+                _(
+                    "The workbook has merged cells. Unmerge them, so that every row holds its "
+                    "own values, and upload it again."
+                )
+            )
+    sheets = {}
+    for meta in metadata:
+        try:
+            sheet = workbook.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            merged = sheet.merged_cell_ranges
+        except Exception:
+            raise SpreadsheetError(
+                _("Sheet '%(sheet)s' of the workbook cannot be read.") % {"sheet": meta.name}
+            ) from None
+        if merged:
+            (top, left), (bottom, right) = merged[0]
+            raise SpreadsheetError(
+                _(
+                    "Cells %(range)s of sheet '%(sheet)s' are merged. Unmerge them, so that "
+                    "every row holds its own values, and upload it again."
+                )
+                % {
+                    "range": f"{column_letters(left)}{top + 1}:{column_letters(right)}{bottom + 1}",
+                    "sheet": meta.name,
+                }
+            )
+        for (row, column), formula in formulas.get(meta.name, {}).items():
+            while len(rows) <= row:
+                rows.append([])
+            while len(rows[row]) <= column:
+                rows[row].append("")
+            rows[row][column] = formula
+        if not rows or not any(cell not in ("", None) for row in rows for cell in row):
+            sheets[meta.name] = None
+            continue
+        sheets[meta.name] = dataset_from_rows(rows, title=meta.name)
+    return sheets
+
+
+def read_single_sheet(in_stream, format_name, wanted=None):
+    """The one sheet of a workbook to import into one table: the only one, or `wanted`."""
+    sheets = read_workbook(in_stream, format_name)
+    filled = {name: data for name, data in sheets.items() if data is not None}
+    if wanted and wanted in filled:
+        return filled[wanted]
+    if len(filled) == 1:
+        return next(iter(filled.values()))
+    if not filled:
+        raise SpreadsheetError(_("The workbook is empty."))
+    raise SpreadsheetError(
+        _(
+            "The workbook has %(count)s sheets with data (%(names)s). Keep only the sheet to "
+            "import, or use the whole-registry import."
+        )
+        % {"count": len(filled), "names": ", ".join(filled)}
+    )
+
+
+# Writing ----------------------------------------------------------------------------------
+
+
+def native_number(value):
+    """Decimals as int or float, the numbers that spreadsheets and JSON hold."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def text_cell(value):
+    """A value as CSV text: ISO dates, plain decimals, empty for None."""
+    if value is None:
+        return ""
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def csv_lines(headers, rows, bom=True):
+    """
+    CSV text, one chunk per row, for streaming responses. It starts with a byte order mark,
+    without which Excel reads UTF-8 as the local code page and garbles Thai or Khmer.
+    """
+    buffer = io.StringIO()
+    if bom:
+        buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in itertools.chain([headers], rows):
+        writer.writerow([text_cell(value) for value in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def write_xlsx(sheets):
+    """An XLSX workbook (bytes) from [(title, headers, rows)], written in streaming mode."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title=title[:31] or "Sheet")
+        sheet.freeze_panes = "A2"
+        header_cells = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, value=header)
+            cell.font = bold
+            header_cells.append(cell)
+        sheet.append(header_cells)
+        for row in rows:
+            sheet.append(
+                [
+                    ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+                    if isinstance(value, str)
+                    else native_number(value)
+                    for value in row
+                ]
+            )
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue()
+
+
+def write_ods(sheets):
+    """An ODS workbook (bytes) from [(title, headers, rows)]."""
+    book = tablib.Databook()
+    for title, headers, rows in sheets:
+        dataset = tablib.Dataset(headers=headers, title=title)
+        for row in rows:
+            dataset.append(
+                [
+                    UNSTORABLE_CHARACTERS.sub("\ufffd", value)
+                    if isinstance(value, str)
+                    else native_number(value)
+                    for value in row
+                ]
+            )
+        book.add_sheet(dataset)
+    return book.export("ods")
+
+
+def json_default(value):
+    if isinstance(value, decimal.Decimal):
+        return native_number(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def json_chunks(headers, rows):
+    """A JSON list of objects, one chunk per row, for streaming responses."""
+    yield "["
+    separator = ""
+    for row in rows:
+        yield separator + json.dumps(
+            dict(zip(headers, row, strict=True)), default=json_default, ensure_ascii=False
+        )
+        separator = ",\n"
+    yield "]\n"
+
+
+# Formats ----------------------------------------------------------------------------------
+# django-import-export's formats, reading through the checks above. All four read bytes
+# (get_read_mode "rb"), so the encoding is checked here, with a clear message, rather than
+# by Python's open().
+
+
+class CSV(base_formats.CSV):
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        return read_csv(in_stream)
+
+    def export_data(self, dataset, **kwargs):
+        return "".join(csv_lines(dataset.headers, list(dataset)))
+
+
+class JSON(base_formats.JSON):
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        return read_json(in_stream)
+
+    def export_data(self, dataset, **kwargs):
+        return "".join(json_chunks(dataset.headers, list(dataset)))
+
+
+class XLSX(base_formats.XLSX):
+    sheet_name = None
+
+    def create_dataset(self, in_stream, **kwargs):
+        return read_single_sheet(in_stream, "XLSX", self.sheet_name)
+
+    def export_data(self, dataset, **kwargs):
+        return write_xlsx([(dataset.title or "Sheet1", dataset.headers, list(dataset))])
+
+
+class ODS(base_formats.ODS):
+    sheet_name = None
+
+    def get_read_mode(self):
+        return "rb"
+
+    def is_binary(self):
+        return True
+
+    def create_dataset(self, in_stream, **kwargs):
+        return read_single_sheet(in_stream, "ODS", self.sheet_name)
+
+    def export_data(self, dataset, **kwargs):
+        return write_ods([(dataset.title or "Sheet1", dataset.headers, list(dataset))])
+
+
+FORMATS = [CSV, XLSX, ODS, JSON]
+FORMATS_BY_NAME = {"csv": CSV, "xlsx": XLSX, "ods": ODS, "json": JSON}
+
+
+def format_for_name(name):
+    """The format class for "csv", "xlsx", "ods" or "json" (a file extension will do)."""
+    key = name.lower().rsplit(".", 1)[-1]
+    try:
+        return FORMATS_BY_NAME[key]
+    except KeyError:
+        raise SpreadsheetError(
+            _("Unknown format '%(name)s': use csv, xlsx, ods or json.") % {"name": name}
+        ) from None
+
+
+# Between preview and confirm --------------------------------------------------------------
+
+
+class SharedCacheStorage(tmp_storages.CacheStorage):
+    """
+    django-import-export's cache storage for the file kept between an import's preview and
+    its confirmation, in the cache named by REGISTRY_IMPORT_CACHE (a database cache by
+    default), so the confirmation works whichever app server behind a load balancer gets it.
+    """
+
+    @property
+    def cache(self):
+        return caches[getattr(settings, "REGISTRY_IMPORT_CACHE", "default")]
+
+    def save(self, data):
+        if not self.name:
+            self.name = uuid.uuid4().hex
+        self.cache.set(self.CACHE_PREFIX + self.name, data, self.CACHE_LIFETIME)
+
+    def read(self):
+        data = self.cache.get(self.CACHE_PREFIX + self.name)
+        if data is None:
+            raise SpreadsheetError(
+                _("The uploaded file is no longer available (it expired). Upload it again.")
+            )
+        return data
+
+    def remove(self):
+        self.cache.delete(self.CACHE_PREFIX + self.name)

@@ -1,0 +1,77 @@
+"""Spreadsheet files made by the tests, and what an import must leave untouched."""
+
+import csv
+import io
+import zipfile
+
+from django.contrib.admin.models import LogEntry
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from registry.models import Agreement, City, MemberState, Network, Officer, Organisation, Source
+from registry.spreadsheets import FORMATS_BY_NAME
+
+FORMAT_INDEX = {"csv": "0", "xlsx": "1", "ods": "2", "json": "3"}  # the admin's format choices
+
+
+def csv_bytes(rows, bom=False, delimiter=","):
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return ("\ufeff" if bom else "").encode() + buffer.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(rows, setup=None, title="Sheet1"):
+    """An XLSX made by openpyxl; `setup(workbook, sheet)` may add formulas, merges, sheets."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    if setup:
+        setup(workbook, sheet)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue()
+
+
+def rewrite_zip(data, change):
+    """A copy of a zip archive with `change(name, content) -> content` applied to each member."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, change(info.filename, source.read(info.filename)))
+    return out.getvalue()
+
+
+def read_back(data, fmt):
+    return FORMATS_BY_NAME[fmt]().create_dataset(data)
+
+
+def registry_state():
+    """Row counts of every registry table and of the admin's change history."""
+    counts = {
+        model.__name__: model.objects.count()
+        for model in (Source, Organisation, Network, MemberState, City, Officer, Agreement)
+    }
+    counts["agreement parties"] = Agreement.parties.through.objects.count()
+    counts["LogEntry"] = LogEntry.objects.count()
+    return counts
+
+
+def admin_preview(client, model_name, filename, data, fmt):
+    return client.post(
+        reverse(f"admin:registry_{model_name}_import"),
+        {"format": FORMAT_INDEX[fmt], "import_file": SimpleUploadedFile(filename, data)},
+    )
+
+
+def admin_confirm(client, model_name, preview):
+    form = preview.context["confirm_form"]
+    fields = ("import_file_name", "original_file_name", "format", "resource")
+    return client.post(
+        reverse(f"admin:registry_{model_name}_process_import"),
+        {name: form.initial.get(name, "") for name in fields},
+    )
