@@ -57,12 +57,12 @@ FULL = Sizes(
 )
 QUICK = Sizes(
     cities=2000,
-    import_rows=2_000,
-    stock_rows=300,
-    export_rows=(500, 2_000),
+    import_rows=1_000,
+    stock_rows=100,
+    export_rows=(300, 1_000),
     page_officers=2_000,
     scale_officers=20_000,
-    load_seconds=2,
+    load_seconds=1,
     warmup_seconds=0,
     page_repeats=2,
     case_runs=1,

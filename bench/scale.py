@@ -57,7 +57,7 @@ def queries_by_cities(total_cities, seed):
     Both have generated officers of every kind (every state has National Representatives),
     so that a prefetch skipped for want of rows does not pass for a difference of scale.
     """
-    representatives, per_city = 3 * 10, 10
+    representatives, per_city = 3 * 10, 3
     db.remove_generated_cities()
     small = db.ensure_cities(0, seed)
     db.load_officers(small * per_city + representatives, small, seed, representatives)
@@ -127,7 +127,7 @@ def queries_section(ctx):
         description=(
             f"Each page requested twice through Django's test client (staff pages logged in), "
             f"the second request counted: first with the founding {small} cities, then with "
-            f"{large:,} cities, each with ten generated tenures (one current) and each member "
+            f"{large:,} cities, each with three generated tenures (one current) and each member "
             "state with three National Representatives. Equal counts mean no query per row."
         ),
         columns=[
