@@ -22,7 +22,8 @@ PUBLIC_PATHS = [
     "/cities/",
     f"/cities/{CITY_SLUG}/",
     "/officers/",
-    f"/officers/?q={SEARCH}",
+    # A search that finds current holders at both sizes (an empty page skips its prefetches).
+    "/officers/?q=philippines",
     "/officers/?current=all",
     "/agreements/",
     "/agreements/mou-jetro-undp/",
