@@ -214,3 +214,16 @@ def test_best_of_keeps_each_step_s_fastest_run_and_skipped_steps():
         {"case": "b", "seconds": 1.0},
         {"case": "c"},
     ]
+
+
+def test_scale_target_explains_only_the_pages_that_missed():
+    rows = [
+        {"page": "admin changelist (/admin/registry/officer/)", "db_ms": 4.0, "full_counts": 0},
+        {"page": "public search (/officers/?q=Santos)", "db_ms": 123.0, "full_counts": 0},
+    ]
+    section = results.Section(title="Scale", description="", columns=[], rows=rows)
+    time_target, count_target = targets.scale_targets(section)
+    assert time_target.status == results.MISSED
+    assert time_target.detail.startswith("worst 123 ms (public search")
+    assert "folds five fields" in time_target.why and "Thai" not in time_target.why
+    assert (count_target.status, count_target.detail) == (results.MET, "none")
