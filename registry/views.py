@@ -7,10 +7,13 @@ rows: relations are fetched with select_related/prefetch_related, never per row.
 """
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 from django import forms
-from django.http import JsonResponse
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -38,9 +41,14 @@ def registry_validators():
     version = DataVersion.current()
     today = timezone.localdate()
     midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
-    etag = f'"{version.version}-{today:%Y%m%d}"'
+    # The change time too: a database restored from a backup may repeat a version number.
+    etag = f'"{version.version}-{version.changed_at:%Y%m%d%H%M%S%f}-{today:%Y%m%d}"'
     # HTTP dates have whole seconds; a fraction would defeat If-Modified-Since.
     return etag, max(version.changed_at, midnight).replace(microsecond=0)
+
+
+# Pages larger than this (a whole-registry download) are rendered each time instead.
+PAGE_CACHE_MAX_BYTES = 2 * 1024 * 1024
 
 
 class ConditionalGetMixin:
@@ -54,7 +62,7 @@ class ConditionalGetMixin:
             request, etag=etag, last_modified=last_modified.timestamp()
         )
         if response is None:
-            response = super().dispatch(request, *args, **kwargs)
+            response = self.cached_or_rendered(request, etag, *args, **kwargs)
         # Errors are not cached: a 400 or 404 carries no validators to revalidate against.
         if response.status_code in (200, 304):
             response.headers.setdefault("ETag", etag)
@@ -62,6 +70,31 @@ class ConditionalGetMixin:
             # Revalidate every time (cheap, thanks to the 304) rather than let browsers
             # guess a freshness lifetime from Last-Modified and show outdated facts.
             patch_cache_control(response, public=True, no_cache=True)
+        return response
+
+    def cached_or_rendered(self, request, etag, *args, **kwargs):
+        """
+        The page from the rendered-page cache, else rendered and kept there.
+
+        The key is the ETag, which holds the data version and its change time as read from
+        the database, so a write on any app server retires every cached copy at once: each
+        process may keep its own copies without ever serving stale data.
+        """
+        key = (
+            "registry-page:"
+            + hashlib.sha256(f"{etag}|{request.get_full_path()}".encode()).hexdigest()
+        )
+        cache = caches[settings.REGISTRY_PAGE_CACHE]
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            return HttpResponse(content, content_type=content_type)
+        response = super().dispatch(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            if hasattr(response, "render"):
+                response.render()
+            if len(response.content) <= PAGE_CACHE_MAX_BYTES:
+                cache.set(key, (response.content, response["Content-Type"]))
         return response
 
 
