@@ -204,6 +204,13 @@ IMPORT_EXPORT_TMP_STORAGE_CLASS = "registry.spreadsheets.SharedCacheStorage"
 REGISTRY_IMPORT_CACHE = "imports"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Rendered public pages, keyed by the data version kept in the database: each process
+    # keeps its own copies and a write anywhere retires them all (registry/views.py).
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "registry-pages",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
     # A table in the database (created by `manage.py createcachetable`).
     "imports": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -211,6 +218,7 @@ CACHES = {
         "TIMEOUT": 24 * 60 * 60,
     },
 }
+REGISTRY_PAGE_CACHE = "pages"
 # Uploads above this size are refused before they are read.
 REGISTRY_IMPORT_MAX_UPLOAD_BYTES = int(
     float(os.environ.get("DJANGO_IMPORT_MAX_UPLOAD_MB", "5")) * 1024 * 1024

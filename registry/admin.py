@@ -3,8 +3,10 @@ from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.db import router, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils.html import format_html
+from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -21,6 +23,7 @@ from .models import (
     Organisation,
     Source,
 )
+from .pagination import LargeTablePaginator
 from .resources import (
     AgreementResource,
     CityResource,
@@ -77,6 +80,8 @@ class RegistryAdmin(SpreadsheetAdminMixin, VersionedFieldsMixin, SimpleHistoryAd
     # Counting every row of a large table on each changelist page is the slowest query
     # the admin runs; the filtered count is enough to page through results.
     show_full_result_count = False
+    # The unfiltered changelist's own count is a full COUNT(*) too: estimated on huge tables.
+    paginator = LargeTablePaginator
     save_on_top = True
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -93,12 +98,15 @@ class RegistryAdmin(SpreadsheetAdminMixin, VersionedFieldsMixin, SimpleHistoryAd
         return form
 
     def get_search_results(self, request, queryset, search_term):
+        self.check_search_term(search_term)
+        return super().get_search_results(request, queryset, search_term)
+
+    def check_search_term(self, search_term):
         if len(search_term) > MAX_SEARCH_LENGTH or len(search_term.split()) > MAX_SEARCH_WORDS:
             raise BadRequest(
                 f"A search may have at most {MAX_SEARCH_LENGTH} characters and "
                 f"{MAX_SEARCH_WORDS} words."
             )
-        return super().get_search_results(request, queryset, search_term)
 
     def save_model(self, request, obj, form, change):
         # One historical record per save, holding the many-to-many values saved after the
@@ -341,6 +349,7 @@ class OfficerAdmin(MemberStateScopedMixin, RegistryAdmin):
     list_display = ["name", "role", "post", "start_date", "end_date", "last_verified"]
     list_select_related = ["city__member_state", "member_state"]
     list_filter = ["role", "city__member_state", "member_state"]
+    # Matched by get_search_results() below, without joins.
     search_fields = ["name", "designation", "city__name", "member_state__name"]
     ordering = ["name", "start_date"]
     autocomplete_fields = ["city", "member_state", "sources"]
@@ -356,6 +365,29 @@ class OfficerAdmin(MemberStateScopedMixin, RegistryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_posts()
+
+    def get_search_results(self, request, queryset, search_term):
+        """
+        Every word in the name, the designation, or the name of the city or member state.
+
+        Cities and member states whose name contains the word are looked up first (small
+        tables), so that on PostgreSQL the officer table is searched through its trigram
+        indexes (migration 0003) instead of read whole through the joins, which took over a
+        second a page at a million officers.
+        """
+        self.check_search_term(search_term)
+        for word in smart_split(search_term):
+            if word.startswith(('"', "'")) and word[0] == word[-1]:
+                word = unescape_string_literal(word)
+            cities = City.objects.filter(name__icontains=word).order_by()
+            states = MemberState.objects.filter(name__icontains=word).order_by()
+            queryset = queryset.filter(
+                Q(name__icontains=word)
+                | Q(designation__icontains=word)
+                | Q(city__in=list(cities.values_list("pk", flat=True)))
+                | Q(member_state__in=list(states.values_list("pk", flat=True)))
+            )
+        return queryset, False
 
 
 class AgreementAdminForm(VersionedModelForm):

@@ -5,6 +5,7 @@ Every filter validates its value: an unknown member state code, `year=abc` or an
 search is a form error, which the views answer with HTTP 400 and the message next to the field.
 """
 
+import string
 import unicodedata
 
 import django_filters
@@ -12,6 +13,9 @@ from django import forms
 from django.db.models import CharField, Exists, Func, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Contains
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import Agreement, City, MemberState, Officer, Organisation, Source
@@ -54,6 +58,10 @@ _FOLD_MAPPED = {code: to for code, to in FOLD_TABLE.items() if to is not None}
 _FOLD_DELETED = [code for code, to in FOLD_TABLE.items() if to is None]
 FOLD_FROM = "".join(map(chr, _FOLD_MAPPED)) + "".join(map(chr, _FOLD_DELETED))
 FOLD_TO = "".join(_FOLD_MAPPED.values())
+# The letters fold() changes beyond A-Z, as a regular expression class: text with none of them
+# (plain ASCII, Thai, Khmer, Burmese, Lao...) needs only A-Z lowered.
+FOLD_ACCENTED_CLASS = "[" + "".join(c for c in FOLD_FROM if not c.isascii()) + "]"
+ASCII_UPPER, ASCII_LOWER = string.ascii_uppercase, string.ascii_lowercase
 
 
 def fold(text):
@@ -70,6 +78,18 @@ class Fold(Func):
     def __init__(self, expression):
         text = Coalesce(expression, Value(""), output_field=CharField())
         super().__init__(text, Value(FOLD_FROM), Value(FOLD_TO))
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        """
+        TRANSLATE reads its whole table (some 650 characters) for each character of the text,
+        about 80 µs a value; text without accented letters takes a 26-letter table instead,
+        the same result five times faster over the region's names.
+        """
+        full_sql, full_params = self.as_sql(compiler, connection, **extra_context)
+        text_sql, text_params = compiler.compile(self.get_source_expressions()[0])
+        sql = f"CASE WHEN {text_sql} ~ %s THEN {full_sql} ELSE TRANSLATE({text_sql}, %s, %s) END"
+        params = (*text_params, FOLD_ACCENTED_CLASS, *full_params)
+        return sql, (*params, *text_params, ASCII_UPPER, ASCII_LOWER)
 
     def as_sqlite(self, compiler, connection, **extra_context):
         text = self.get_source_expressions()[0]
@@ -105,6 +125,27 @@ def search(queryset, fields, text, extra=()):
 # Fields ---------------------------------------------------------------------------------------
 
 
+class LongSelect(forms.Select):
+    """
+    A <select> with thousands of options (the cities of a large network), written out in one
+    pass: Django renders each option through a template, about 0.1 ms an option, which made
+    the filter form most of a list page's time at 2,000 cities.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = set(self.format_value(value))
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(key), mark_safe(" selected") if str(key) in selected else "", label)
+                for key, label in self.choices
+            ),
+        )
+        attrs = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        return format_html("<select{}>{}</select>", flatatt(attrs), options)
+
+
 class MemberStateChoiceField(forms.ModelChoiceField):
     """A member state by its ISO code, in any case ("th" finds Thailand)."""
 
@@ -122,6 +163,7 @@ class MemberStateChoiceField(forms.ModelChoiceField):
 
 
 class CityChoiceField(forms.ModelChoiceField):
+    widget = LongSelect
     default_error_messages = {
         "invalid_choice": _("There is no city “%(value)s”."),
     }

@@ -611,20 +611,21 @@ RESOURCE_FOR_MODEL = {resource._meta.model: resource for resource in RESOURCES}
 # Export -----------------------------------------------------------------------------------
 
 
-def export_rows(queryset, resource_class=None, columns=None):
+def export_rows(queryset, resource_class=None, columns=None, url_for=None):
     """
     (headers, rows) for a queryset, rows as an iterator of cell lists, read in chunks with a
     fixed number of queries. Cells hold native values (text, Decimal, date) with formula
-    characters escaped, as every export writes them.
+    characters escaped, as every export writes them. `url_for(obj)`, when given, adds a last
+    column "registry_url" (the public downloads' canonical address of each record).
     """
     resource = (resource_class or RESOURCE_FOR_MODEL[queryset.model])()
     headers = resource.get_export_headers(columns)
     queryset = resource.filter_export(queryset)
-    rows = (
-        resource.export_resource(obj, columns)
-        for obj in queryset.iterator(chunk_size=resource.get_chunk_size())
-    )
-    return headers, rows
+    objects = queryset.iterator(chunk_size=resource.get_chunk_size())
+    if url_for is None:
+        return headers, (resource.export_resource(obj, columns) for obj in objects)
+    rows = ([*resource.export_resource(obj, columns), url_for(obj)] for obj in objects)
+    return [*headers, "registry_url"], rows
 
 
 CONTENT_TYPES = {
@@ -648,15 +649,19 @@ def export_bytes(queryset, file_format="csv", resource_class=None, columns=None)
     return writer([(title, headers, list(rows))])
 
 
-def export_response(queryset, file_format="csv", resource_class=None, filename=None, columns=None):
+def export_response(
+    queryset, file_format="csv", resource_class=None, filename=None, columns=None, url_for=None
+):
     """
     A download of a queryset. CSV and JSON stream row by row, so a large table never sits
-    in memory; XLSX and ODS are built whole (a zip archive cannot be streamed).
+    in memory; XLSX and ODS are built whole (a zip archive cannot be streamed). `url_for`
+    adds a "registry_url" column to JSON only, so CSV and XLSX downloads import back unchanged.
     """
     name = format_for_name(file_format)().get_extension()
     filename = filename or f"{queryset.model._meta.model_name}.{name}"
     if name in ("csv", "json"):
-        headers, rows = export_rows(queryset, resource_class, columns)
+        url_for = url_for if name == "json" else None
+        headers, rows = export_rows(queryset, resource_class, columns, url_for=url_for)
         chunks = csv_lines(headers, rows) if name == "csv" else json_chunks(headers, rows)
         response = StreamingHttpResponse(
             (chunk.encode("utf-8") for chunk in chunks), content_type=CONTENT_TYPES[name]

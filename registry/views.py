@@ -7,10 +7,13 @@ rows: relations are fetched with select_related/prefetch_related, never per row.
 """
 
 import datetime
+import hashlib
 from decimal import Decimal
 
 from django import forms
-from django.http import JsonResponse
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
@@ -22,6 +25,8 @@ from django_filters.views import FilterView
 from . import maps, popolo
 from .filters import AgreementFilter, CityFilter, MemberStateFilter, OfficerFilter, SourceFilter
 from .models import Agreement, City, DataVersion, MemberState, Network, Officer, Source
+from .pagination import LargeTablePaginator
+from .resources import export_response
 
 # Conditional GET -----------------------------------------------------------------------------
 
@@ -36,9 +41,14 @@ def registry_validators():
     version = DataVersion.current()
     today = timezone.localdate()
     midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
-    etag = f'"{version.version}-{today:%Y%m%d}"'
+    # The change time too: a database restored from a backup may repeat a version number.
+    etag = f'"{version.version}-{version.changed_at:%Y%m%d%H%M%S%f}-{today:%Y%m%d}"'
     # HTTP dates have whole seconds; a fraction would defeat If-Modified-Since.
     return etag, max(version.changed_at, midnight).replace(microsecond=0)
+
+
+# Pages larger than this (a whole-registry download) are rendered each time instead.
+PAGE_CACHE_MAX_BYTES = 2 * 1024 * 1024
 
 
 class ConditionalGetMixin:
@@ -52,7 +62,7 @@ class ConditionalGetMixin:
             request, etag=etag, last_modified=last_modified.timestamp()
         )
         if response is None:
-            response = super().dispatch(request, *args, **kwargs)
+            response = self.cached_or_rendered(request, etag, *args, **kwargs)
         # Errors are not cached: a 400 or 404 carries no validators to revalidate against.
         if response.status_code in (200, 304):
             response.headers.setdefault("ETag", etag)
@@ -60,6 +70,31 @@ class ConditionalGetMixin:
             # Revalidate every time (cheap, thanks to the 304) rather than let browsers
             # guess a freshness lifetime from Last-Modified and show outdated facts.
             patch_cache_control(response, public=True, no_cache=True)
+        return response
+
+    def cached_or_rendered(self, request, etag, *args, **kwargs):
+        """
+        The page from the rendered-page cache, else rendered and kept there.
+
+        The key is the ETag, which holds the data version and its change time as read from
+        the database, so a write on any app server retires every cached copy at once: each
+        process may keep its own copies without ever serving stale data.
+        """
+        key = (
+            "registry-page:"
+            + hashlib.sha256(f"{etag}|{request.get_full_path()}".encode()).hexdigest()
+        )
+        cache = caches[settings.REGISTRY_PAGE_CACHE]
+        cached = cache.get(key)
+        if cached is not None:
+            content, content_type = cached
+            return HttpResponse(content, content_type=content_type)
+        response = super().dispatch(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            if hasattr(response, "render"):
+                response.render()
+            if len(response.content) <= PAGE_CACHE_MAX_BYTES:
+                cache.set(key, (response.content, response["Content-Type"]))
         return response
 
 
@@ -146,37 +181,43 @@ class PublicPageMixin(ConditionalGetMixin, AsOfMixin):
 
 class DownloadMixin:
     """
-    `?format=...` on a list: its filtered rows (all pages) as a file.
-
-    `download_formats` maps a format name to the method that builds the response from the
-    filtered queryset, e.g. {"csv": "render_csv"}. It is empty until the open-data downloads
-    land (they share the staff export's public columns, registry/resources.py); until then
-    every `format` value is unknown and answers 400 with a message.
+    `?format=...` on a list: its filtered rows (all pages) as a file, in the staff export's
+    columns (registry/resources.py), so a download can be edited and imported back. JSON
+    adds each record's canonical URL.
     """
 
-    download_formats = {}
+    download_formats = ("csv", "json", "xlsx")
+    download_name = ""
 
     def get_download_format(self):
         """The requested format, "" for the HTML page; self.format_error when unknown."""
         self.format_error = None
         name = self.request.GET.get("format", "")
         if name and name not in self.download_formats:
-            choices = ", ".join(sorted(self.download_formats))
-            self.format_error = _("Unknown format “%(name)s”.") % {"name": name[:20]}
-            if choices:
-                self.format_error += " " + _("Choose one of: %(choices)s.") % {"choices": choices}
-            else:
-                self.format_error += " " + _("This list has no downloads yet.")
+            self.format_error = _("Unknown format “%(name)s”. Choose one of: %(choices)s.") % {
+                "name": name[:20],
+                "choices": ", ".join(self.download_formats),
+            }
         return name
 
     def render_download(self, name, queryset):
-        return getattr(self, self.download_formats[name])(queryset)
+        filename = f"ascn-{self.download_name}"
+        if self.as_of:
+            filename += f"-{self.as_of.isoformat()}"
+        return export_response(
+            queryset,
+            name,
+            filename=f"{filename}.{name}",
+            url_for=lambda obj: self.request.build_absolute_uri(obj.get_absolute_url()),
+        )
 
 
 class RegistryListView(PublicPageMixin, DownloadMixin, FilterView):
     """A filtered, paginated list; an invalid filter, date or format answers 400."""
 
     paginate_by = 50
+    # An unfiltered list of a huge table shows an estimated count instead of counting it all.
+    paginator_class = LargeTablePaginator
     as_of_in_filter_form = True
     page_kind = ""
 
@@ -220,6 +261,7 @@ class RegistryListView(PublicPageMixin, DownloadMixin, FilterView):
 
 
 class MemberStateListView(RegistryListView):
+    download_name = "member-states"
     filterset_class = MemberStateFilter
     template_name = "registry/memberstate_list.html"
 
@@ -233,6 +275,7 @@ class MemberStateListView(RegistryListView):
 
 
 class CityListView(RegistryListView):
+    download_name = "cities"
     filterset_class = CityFilter
     template_name = "registry/city_list.html"
 
@@ -242,6 +285,7 @@ class CityListView(RegistryListView):
 
 
 class OfficerListView(RegistryListView):
+    download_name = "officers"
     filterset_class = OfficerFilter
     template_name = "registry/officer_list.html"
 
@@ -257,6 +301,7 @@ class OfficerListView(RegistryListView):
 
 
 class AgreementListView(RegistryListView):
+    download_name = "agreements"
     filterset_class = AgreementFilter
     template_name = "registry/agreement_list.html"
 
@@ -266,6 +311,7 @@ class AgreementListView(RegistryListView):
 
 
 class SourceListView(RegistryListView):
+    download_name = "sources"
     filterset_class = SourceFilter
     template_name = "registry/source_list.html"
 

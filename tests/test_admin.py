@@ -117,3 +117,43 @@ def test_changelist_queries_do_not_grow_with_the_table(founding, editor_client, 
             factories.agreement(parties=list(Organisation.objects.all()[:2]))
     assert City.objects.count() == 500
     assert count_queries(editor_client, url) == small
+
+
+def officer_search(client, term):
+    response = client.get(admin_url(Officer, "changelist"), {"q": term})
+    assert response.status_code == 200
+    return {officer.name for officer in response.context["cl"].result_list}
+
+
+def test_officer_search_matches_name_designation_city_and_member_state(founding, editor_client):
+    state = MemberState.objects.get(code="TH")
+    chiang_mai = factories.city(name="Chiang Mai", slug="chiang-mai", member_state=state)
+    factories.officer(
+        name="Somchai Jaidee", designation="Head, Smart Lanna Office", city=chiang_mai
+    )
+    factories.officer(
+        name="Wilai Srisuk",
+        member_state=state,
+        designation="Director-General, Ministry of the Interior",
+    )
+    assert officer_search(editor_client, "somchai") == {"Somchai Jaidee"}
+    assert officer_search(editor_client, "LANNA") == {"Somchai Jaidee"}
+    assert officer_search(editor_client, "chiang") == {"Somchai Jaidee"}
+    assert "Wilai Srisuk" in officer_search(editor_client, "thailand")
+    assert officer_search(editor_client, "interior") == {"Wilai Srisuk"}
+    # Every word must match somewhere; a quoted phrase is one word.
+    assert officer_search(editor_client, "somchai chiang") == {"Somchai Jaidee"}
+    assert officer_search(editor_client, "somchai interior") == set()
+    assert officer_search(editor_client, '"smart lanna"') == {"Somchai Jaidee"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's")
+def test_officer_search_columns_have_trigram_indexes():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'registry_officer'"
+        )
+        indexes = dict(cursor.fetchall())
+    for column in ("name", "designation"):
+        definition = indexes[f"registry_officer_{column}_trgm"]
+        assert "gin" in definition and f"upper(({column})::text) gin_trgm_ops" in definition

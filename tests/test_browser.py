@@ -2,7 +2,7 @@
 The public site in a real browser: Debian's chromium and chromium-driver, driven by Selenium.
 
 Skipped, with the reason, where no browser is installed (.ci/run installs it); every other
-test still runs. The open-data CSV download joins these tests with the downloads follow-up.
+test still runs.
 """
 
 import shutil
@@ -34,7 +34,12 @@ def find(*names):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def download_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def browser(download_dir):
     chromium = find("chromium", "chromium-browser")
     driver_path = find("chromedriver")
     if not chromium or not driver_path:
@@ -51,6 +56,10 @@ def browser():
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
     driver.implicitly_wait(5)
+    # Headless Chromium drops downloads unless told where to put them.
+    driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(download_dir)}
+    )
     yield driver
     driver.quit()
 
@@ -147,4 +156,24 @@ def test_admin_export_page_select_all_works_under_the_csp(site, browser):
     assert boxes and all(box.is_selected() for box in boxes)
     browser.find_element(By.ID, "select-all-toggle").click()
     assert not any(box.is_selected() for box in boxes)
+    assert console_errors(browser) == []
+
+
+def test_download_the_filtered_cities_as_csv(site, browser, download_dir):
+    import csv
+    import io
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(site + "/cities/?member_state=th")
+    browser.find_element(By.LINK_TEXT, "CSV").click()
+
+    target = download_dir / "ascn-cities.csv"
+    WebDriverWait(browser, 10).until(lambda _: target.exists() and target.stat().st_size > 0)
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read UTF-8
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [row["name"] for row in rows] == ["Bangkok", "Chonburi", "Phuket"]
+    assert {row["member_state"] for row in rows} == {"TH"}
     assert console_errors(browser) == []

@@ -2,10 +2,15 @@
 
 import datetime
 import re
+from urllib.parse import urlencode
 
 import pytest
+from django import forms
+from django.db.models import CharField, Value
+from django.http import QueryDict
+from django.test.html import parse_html
 
-from registry.filters import CityFilter, fold
+from registry.filters import CityFilter, Fold, OfficerFilter, fold
 from registry.models import City, MemberState, Officer
 
 from . import factories
@@ -132,6 +137,19 @@ def test_search_matches_the_same_rows_as_python_folding(founding):
         assert matched.exists()
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["HỒ TÂY", "Ho TAY", "กรุงเทพ BANGKOK", "ØRESUND", "e\u0301cole", "Đà Nẵng", "", "ສົມພອນ"],
+)
+def test_sql_fold_equals_python_fold_with_and_without_accented_letters(founding, text):
+    folded = (
+        MemberState.objects.annotate(folded=Fold(Value(text, output_field=CharField())))
+        .values_list("folded", flat=True)
+        .first()
+    )
+    assert folded == fold(text)
+
+
 # Officers: city, role ------------------------------------------------------------------
 
 
@@ -217,3 +235,16 @@ def test_filter_fields_are_labelled(client, founding):
     for field in ("member_state", "city", "role", "current", "q", "as_of"):
         assert f'<label for="id_{field}"' in html, field
         assert f'id="id_{field}"' in html, field
+
+
+def test_city_filter_writes_the_same_select_as_django(founding):
+    factories.city(
+        member_state=MemberState.objects.get(code="TH"), name="<b>Bold</b> & Co", slug="bold"
+    )
+    for data in ({"city": "davao-city"}, {"city": "atlantis"}, {}):
+        form = OfficerFilter(QueryDict(urlencode(data))).form
+        form.is_valid()
+        field = form["city"]
+        stock = forms.Select(choices=field.field.choices)
+        assert parse_html(field.as_widget()) == parse_html(field.as_widget(widget=stock))
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co, Thailand" in field.as_widget()

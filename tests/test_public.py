@@ -459,3 +459,36 @@ def test_queries_per_page_do_not_grow_with_the_number_of_rows(client, founding, 
     add_cities(2000)
     assert City.objects.count() == 2000
     assert count_queries(client, path) == small
+
+
+def test_an_unchanged_page_is_served_from_the_page_cache_after_one_query(
+    client, founding, django_assert_num_queries
+):
+    first = client.get("/cities/", {"member_state": "TH"})
+    assert first.status_code == 200
+    with django_assert_num_queries(1):  # the data version, nothing else
+        again = client.get("/cities/", {"member_state": "TH"})
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    # Another query string is another page.
+    other = client.get("/cities/", {"member_state": "KH"})
+    assert b"Phnom Penh" in other.content and b"Phnom Penh" not in first.content
+
+
+def test_a_write_retires_the_cached_page(client, founding):
+    before = client.get("/cities/", {"member_state": "TH"})
+    factories.city(
+        name="Khon Kaen", slug="khon-kaen", member_state=MemberState.objects.get(code="TH")
+    )
+    after = client.get("/cities/", {"member_state": "TH"})
+    assert b"Khon Kaen" not in before.content
+    assert b"Khon Kaen" in after.content
+    assert after["ETag"] != before["ETag"]
+
+
+def test_error_pages_are_not_cached(client, founding):
+    assert client.get("/cities/", {"member_state": "XX"}).status_code == 400
+    response = client.get("/cities/", {"member_state": "XX"})
+    assert response.status_code == 400
+    assert "There is no member state" in response.content.decode()

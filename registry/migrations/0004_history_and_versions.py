@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0003_data_version'),
+        ('registry', '0003_bench_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

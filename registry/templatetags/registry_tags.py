@@ -30,6 +30,15 @@ def page_url(context, number):
     return f"?{params.urlencode()}" if params else "?"
 
 
+@register.simple_tag(takes_context=True)
+def download_url(context, file_format):
+    """This list's rows, all pages, as a file: its filters and as_of kept, the page dropped."""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    params["format"] = file_format
+    return f"?{params.urlencode()}"
+
+
 @register.filter
 def is_stale(record):
     return record.is_stale()
