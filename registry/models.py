@@ -33,7 +33,8 @@ class Versioned(models.Model):
     was opened (optimistic locking, checked by the admin forms) instead of overwriting it.
     """
 
-    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # The database default serves rows written without Django (COPY, SQL by hand).
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
 
     class Meta:
         abstract = True

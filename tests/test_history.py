@@ -1,5 +1,5 @@
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 
 from registry.history import bulk_create_with_history, bulk_update_with_history, recorded_as
@@ -227,3 +227,16 @@ def test_agreement_parties_are_kept_in_its_history(founding, editor):
     latest = agreement.history.latest()
     assert [row.organisation for row in latest.parties.all()] == parties[:1]
     assert Organisation.objects.count() >= len(parties)
+
+
+def test_a_row_written_without_django_starts_at_version_one():
+    # COPY and hand-written SQL (the benchmarks load officers with COPY) name no version.
+    source = factories.source()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO registry_source (title, slug, publisher, published_on, url, "
+            "retrieved_on, note) SELECT title || ' copy', slug || '-copy', publisher, "
+            "published_on, url, retrieved_on, note FROM registry_source WHERE id = %s",
+            [source.pk],
+        )
+    assert Source.objects.get(slug=source.slug + "-copy").version == 1
