@@ -651,7 +651,7 @@ CONTENT_TYPES = {
 
 # A workbook download is built in a temporary file: in memory up to this size, then on disk,
 # so a large one does not sit in a worker's memory while it is sent.
-SPOOL_BYTES = 1024 * 1024
+SPOOL_BYTES = 256 * 1024
 
 
 def sheet_title(queryset, resource_class):
