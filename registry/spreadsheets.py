@@ -492,8 +492,6 @@ def xlsx_cells(row):
     A row's values as openpyxl writes them fastest: Decimals as numbers, characters that XML
     cannot hold replaced (searched once per row, as they are rare), and empty text as no cell.
     """
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     cells = [
         (value or None)
         if type(value) is str
@@ -503,9 +501,9 @@ def xlsx_cells(row):
         for value in row
     ]
     texts = [value for value in cells if isinstance(value, str)]
-    if texts and ILLEGAL_CHARACTERS_RE.search("\n".join(texts)):
+    if texts and UNSTORABLE_CHARACTERS.search("\n".join(texts)):
         cells = [
-            ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+            UNSTORABLE_CHARACTERS.sub("\ufffd", value) if isinstance(value, str) else value
             for value in cells
         ]
     return cells

@@ -254,9 +254,9 @@ def test_xlsx_download_is_sent_from_a_temporary_file_and_imports_back_unchanged(
 
 
 def test_xlsx_replaces_characters_that_xml_cannot_hold(founding):
-    source = factories.source(title="Control", note="bell\x07 and vertical tab\x0b")
+    source = factories.source(title="Control", note="bell\x07, vertical tab\x0b, \ufffe")
     sheet = read_back(export_bytes(Source.objects.filter(pk=source.pk), "xlsx"), "xlsx")
-    assert sheet["note"] == ["bell\ufffd and vertical tab\ufffd"]
+    assert sheet["note"] == ["bell\ufffd, vertical tab\ufffd, \ufffd"]
 
 
 def test_public_json_download_streams_in_chunks_with_urls(varied):
