@@ -66,15 +66,9 @@ class ExportColumn:
         self.annotations = annotations or {}
 
 
-def plain_render(widget):
-    def render(value):
-        return widget.render(value)
-
-    return render
-
-
 def natural_key_render(value):
-    # A related record's natural key; the render of CachedModelWidget for no record is "".
+    # CachedModelWidget.render(): the related record's natural key (a field that is never
+    # null), "" for no record.
     return "" if value is None else value
 
 
@@ -105,7 +99,8 @@ def export_column(resource, field):
     if isinstance(widget, CachedModelWidget):
         path = f"{field.attribute}__{widget.field}"
         return ExportColumn(field.column_name, [path], natural_key_render)
-    return ExportColumn(field.column_name, [field.attribute], plain_render(widget))
+    # A plain value: the widget's own render(), which needs no record.
+    return ExportColumn(field.column_name, [field.attribute], widget.render)
 
 
 def instance_builder(model, paths):
@@ -151,8 +146,12 @@ class ExportReader:
         ]
         self.headers = [column.header for column in self.columns]
         self.url_paths = tuple(url_paths or ())
+        # What the query reads, each path once however many columns use it.
+        column_paths = (path for column in self.columns for path in column.paths)
+        self.paths = list(dict.fromkeys(itertools.chain(column_paths, self.url_paths)))
+        self.position = {path: index for index, path in enumerate(self.paths)}
 
-    def queryset(self, queryset):
+    def values(self, queryset):
         """values_list() of everything the columns (and record URLs) need, in queryset order."""
         annotations = {}
         for column in self.columns:
@@ -161,26 +160,14 @@ class ExportReader:
         queryset = queryset.prefetch_related(None)
         if annotations:
             queryset = queryset.annotate(**annotations)
-        paths = self.paths()
-        return queryset.values_list(*paths)
-
-    def paths(self):
-        # Each path is read once, however many columns use it.
-        return list(
-            dict.fromkeys(
-                itertools.chain(
-                    (p for column in self.columns for p in column.paths), self.url_paths
-                )
-            )
-        )
+        return queryset.values_list(*self.paths)
 
     def cell_readers(self):
         """One function per column, from a values_list() tuple to the escaped cell."""
-        position = {path: index for index, path in enumerate(self.paths())}
         readers = []
         for column in self.columns:
             render = column.render
-            indexes = [position[path] for path in column.paths]
+            indexes = [self.position[path] for path in column.paths]
             if len(indexes) == 1:
                 (index,) = indexes
 
@@ -201,17 +188,16 @@ class ExportReader:
         a last cell, computed on an unsaved instance that holds the values of `url_paths`.
         """
         readers = self.cell_readers()
-        values = self.queryset(queryset).iterator(chunk_size=chunk_size)
+        records = self.values(queryset).iterator(chunk_size=chunk_size)
         if url_for is None:
-            for record in values:
-                yield [read(record) for read in readers]
+            for values in records:
+                yield [read(values) for read in readers]
             return
-        position = {path: index for index, path in enumerate(self.paths())}
-        url_indexes = [position[path] for path in self.url_paths]
+        url_indexes = [self.position[path] for path in self.url_paths]
         build = instance_builder(queryset.model, self.url_paths)
-        for record in values:
-            instance = build([record[index] for index in url_indexes])
-            yield [*(read(record) for read in readers), url_for(instance)]
+        for values in records:
+            instance = build([values[index] for index in url_indexes])
+            yield [*(read(values) for read in readers), url_for(instance)]
 
 
 class RowExportMixin:
