@@ -10,14 +10,16 @@ resources (atomic imports, plain error messages, batched writes) is in registry/
 import bisect
 import datetime
 import re
+import tempfile
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from import_export.fields import Field
 
+from .exports import RowExportMixin
 from .imports import (
     KEY_CHUNK,
     CachedModelWidget,
@@ -114,7 +116,7 @@ class NetworkDefaultMixin:
 # Resources, in the order a whole-registry import needs them --------------------------------
 
 
-class NamedResource(RegistryResource):
+class NamedResource(RowExportMixin, RegistryResource):
     """A table whose natural key is one name-like column, matched whatever its case."""
 
     def row_key(self, row):
@@ -136,6 +138,7 @@ class SourceResource(NamedResource):
 
     key_columns = ("title",)
     sheet_name = "sources"
+    url_paths = ("slug",)
 
     class Meta:
         model = Source
@@ -197,7 +200,7 @@ class NetworkResource(NamedResource):
         return queryset.prefetch_related("sources")
 
 
-class MemberStateResource(NetworkDefaultMixin, RegistryResource):
+class MemberStateResource(NetworkDefaultMixin, RowExportMixin, RegistryResource):
     code = Field(attribute="code", column_name="code", widget=CodeWidget())
     name = text_column("name")
     code_alpha3 = Field(attribute="code_alpha3", column_name="code_alpha3", widget=CodeWidget())
@@ -209,6 +212,7 @@ class MemberStateResource(NetworkDefaultMixin, RegistryResource):
     key_columns = ("code",)
     unique_fields = ("slug", "name", "code_alpha3")
     sheet_name = "member_states"
+    url_paths = ("slug",)
 
     class Meta:
         model = MemberState
@@ -237,7 +241,7 @@ class MemberStateResource(NetworkDefaultMixin, RegistryResource):
         return queryset.select_related("network").prefetch_related("sources")
 
 
-class CityResource(NetworkDefaultMixin, RegistryResource):
+class CityResource(NetworkDefaultMixin, RowExportMixin, RegistryResource):
     name = text_column("name")
     member_state = Field(
         attribute="member_state", column_name="member_state", widget=MemberStateWidget()
@@ -262,6 +266,7 @@ class CityResource(NetworkDefaultMixin, RegistryResource):
 
     key_columns = ("name", "member_state")
     sheet_name = "cities"
+    url_paths = ("slug",)
 
     class Meta:
         model = City
@@ -339,8 +344,16 @@ class PostStateField(Field):
     def get_value(self, instance):
         return instance.city.member_state if instance.city_id else instance.member_state
 
+    # For exports read from values (registry/exports.py): both codes, the city's first.
+    value_paths = ("city__member_state__code", "member_state__code")
 
-class OfficerResource(RegistryResource):
+    def render_values(self, city_state, own_state):
+        if city_state is not None:
+            return city_state
+        return "" if own_state is None else own_state
+
+
+class OfficerResource(RowExportMixin, RegistryResource):
     name = text_column("name")
     designation = text_column("designation")
     city = Field(attribute="city", column_name="city", widget=CityWidget())
@@ -356,6 +369,7 @@ class OfficerResource(RegistryResource):
     key_columns = ("name",)
     unique_fields = ()
     sheet_name = "officers"
+    url_paths = ("city__id", "city__slug", "member_state__id", "member_state__slug")
 
     class Meta:
         model = Officer
@@ -555,6 +569,7 @@ class AgreementResource(NetworkDefaultMixin, NamedResource):
 
     key_columns = ("title",)
     sheet_name = "agreements"
+    url_paths = ("slug",)
 
     class Meta:
         model = Agreement
@@ -613,19 +628,18 @@ RESOURCE_FOR_MODEL = {resource._meta.model: resource for resource in RESOURCES}
 
 def export_rows(queryset, resource_class=None, columns=None, url_for=None):
     """
-    (headers, rows) for a queryset, rows as an iterator of cell lists, read in chunks with a
-    fixed number of queries. Cells hold native values (text, Decimal, date) with formula
-    characters escaped, as every export writes them. `url_for(obj)`, when given, adds a last
-    column "registry_url" (the public downloads' canonical address of each record).
+    (headers, rows) for a queryset, rows as an iterator of cell lists read from one query
+    (registry/exports.py), whatever the number of rows. Cells hold native values (text,
+    Decimal, date) with formula characters escaped, as every export writes them. `url_for(obj)`,
+    when given, adds a last column "registry_url" (the public downloads' canonical address of
+    each record), `obj` being an unsaved instance with what its get_absolute_url() reads.
     """
     resource = (resource_class or RESOURCE_FOR_MODEL[queryset.model])()
-    headers = resource.get_export_headers(columns)
-    queryset = resource.filter_export(queryset)
-    objects = queryset.iterator(chunk_size=resource.get_chunk_size())
+    reader = resource.export_reader(columns, with_url=url_for is not None)
+    rows = reader.rows(queryset, url_for, chunk_size=resource.get_chunk_size())
     if url_for is None:
-        return headers, (resource.export_resource(obj, columns) for obj in objects)
-    rows = ([*resource.export_resource(obj, columns), url_for(obj)] for obj in objects)
-    return [*headers, "registry_url"], rows
+        return reader.headers, rows
+    return [*reader.headers, "registry_url"], rows
 
 
 CONTENT_TYPES = {
@@ -634,6 +648,14 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
+
+# A workbook download is built in a temporary file: in memory up to this size, then on disk,
+# so a large one does not sit in a worker's memory while it is sent.
+SPOOL_BYTES = 256 * 1024
+
+
+def sheet_title(queryset, resource_class):
+    return (resource_class or RESOURCE_FOR_MODEL[queryset.model]).sheet_name
 
 
 def export_bytes(queryset, file_format="csv", resource_class=None, columns=None):
@@ -644,18 +666,18 @@ def export_bytes(queryset, file_format="csv", resource_class=None, columns=None)
         return "".join(csv_lines(headers, rows)).encode("utf-8")
     if name == "json":
         return "".join(json_chunks(headers, rows)).encode("utf-8")
-    title = (resource_class or RESOURCE_FOR_MODEL[queryset.model]).sheet_name
     writer = write_xlsx if name == "xlsx" else write_ods
-    return writer([(title, headers, list(rows))])
+    return writer([(sheet_title(queryset, resource_class), headers, rows)])
 
 
 def export_response(
     queryset, file_format="csv", resource_class=None, filename=None, columns=None, url_for=None
 ):
     """
-    A download of a queryset. CSV and JSON stream row by row, so a large table never sits
-    in memory; XLSX and ODS are built whole (a zip archive cannot be streamed). `url_for`
-    adds a "registry_url" column to JSON only, so CSV and XLSX downloads import back unchanged.
+    A download of a queryset. CSV and JSON stream as they are read, so a large table never sits
+    in memory; XLSX is written row by row into a temporary file (a zip archive cannot be sent
+    before it is complete) and sent from there; ODS is built whole. `url_for` adds a
+    "registry_url" column to JSON only, so CSV and XLSX downloads import back unchanged.
     """
     name = format_for_name(file_format)().get_extension()
     filename = filename or f"{queryset.model._meta.model_name}.{name}"
@@ -666,6 +688,18 @@ def export_response(
         response = StreamingHttpResponse(
             (chunk.encode("utf-8") for chunk in chunks), content_type=CONTENT_TYPES[name]
         )
+    elif name == "xlsx":
+        headers, rows = export_rows(queryset, resource_class, columns)
+        # Not a `with` block: FileResponse closes (and so deletes) the file once it is sent.
+        file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+        try:
+            write_xlsx([(sheet_title(queryset, resource_class), headers, rows)], file)
+        except BaseException:
+            file.close()
+            raise
+        file.seek(0)
+        response = FileResponse(file, content_type=CONTENT_TYPES[name])
+        response.block_size = 64 * 1024
     else:
         response = HttpResponse(
             export_bytes(queryset, name, resource_class, columns), content_type=CONTENT_TYPES[name]
@@ -677,8 +711,11 @@ def export_response(
 # The whole registry in one workbook --------------------------------------------------------
 
 
-def export_workbook(file_format="xlsx"):
-    """Every registry table as one XLSX (or ODS) workbook, one sheet per table."""
+def export_workbook(file_format="xlsx", out=None):
+    """
+    Every registry table as one XLSX (or ODS) workbook, one sheet per table: written to the
+    binary file `out` when given, else returned as bytes.
+    """
     name = format_for_name(file_format)().get_extension()
     if name not in ("xlsx", "ods"):
         raise SpreadsheetError(_("A whole-registry workbook is XLSX or ODS."))
@@ -686,8 +723,14 @@ def export_workbook(file_format="xlsx"):
     for resource_class in RESOURCES:
         model = resource_class._meta.model
         headers, rows = export_rows(model.objects.all(), resource_class)
-        sheets.append((resource_class.sheet_name, headers, list(rows)))
-    return (write_xlsx if name == "xlsx" else write_ods)(sheets)
+        sheets.append((resource_class.sheet_name, headers, rows))
+    if name == "xlsx":
+        return write_xlsx(sheets, out)
+    data = write_ods(sheets)
+    if out is None:
+        return data
+    out.write(data)
+    return None
 
 
 class WorkbookResult:

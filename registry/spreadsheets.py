@@ -459,26 +459,64 @@ def text_cell(value):
     return str(value)
 
 
+# Streamed text is yielded this many rows at a time: a chunk per row would cost more in the
+# response's machinery than the row itself.
+ROWS_PER_CHUNK = 200
+
+
 def csv_lines(headers, rows, bom=True):
     """
-    CSV text, one chunk per row, for streaming responses. It starts with a byte order mark,
-    without which Excel reads UTF-8 as the local code page and garbles Thai or Khmer.
+    CSV text in chunks of ROWS_PER_CHUNK rows, for streaming responses. It starts with a byte
+    order mark, without which Excel reads UTF-8 as the local code page and garbles Thai or Khmer.
     """
     buffer = io.StringIO()
     if bom:
         buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in itertools.chain([headers], rows):
-        writer.writerow([text_cell(value) for value in row])
-        yield buffer.getvalue()
+    writer.writerow([text_cell(value) for value in headers])
+    rows = iter(rows)
+    while True:
+        batch = list(itertools.islice(rows, ROWS_PER_CHUNK))
+        writer.writerows([[text_cell(value) for value in row] for row in batch])
+        text = buffer.getvalue()
+        if text:
+            yield text
+        if len(batch) < ROWS_PER_CHUNK:
+            return
         buffer.seek(0)
         buffer.truncate()
 
 
-def write_xlsx(sheets):
-    """An XLSX workbook (bytes) from [(title, headers, rows)], written in streaming mode."""
+def xlsx_cells(row):
+    """
+    A row's values as openpyxl writes them fastest: Decimals as numbers, characters that XML
+    cannot hold replaced (searched once per row, as they are rare), and empty text as no cell.
+    """
+    cells = [
+        (value or None)
+        if type(value) is str
+        else native_number(value)
+        if isinstance(value, decimal.Decimal)
+        else value
+        for value in row
+    ]
+    texts = [value for value in cells if isinstance(value, str)]
+    if texts and UNSTORABLE_CHARACTERS.search("\n".join(texts)):
+        cells = [
+            UNSTORABLE_CHARACTERS.sub("\ufffd", value) if isinstance(value, str) else value
+            for value in cells
+        ]
+    return cells
+
+
+def write_xlsx(sheets, out=None):
+    """
+    An XLSX workbook from [(title, headers, rows)], rows any iterable, written in openpyxl's
+    write-only mode so that memory stays level however many rows there are: into the binary
+    file `out` when given, else returned as bytes.
+    """
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+    from openpyxl.cell.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
@@ -492,15 +530,12 @@ def write_xlsx(sheets):
             cell.font = bold
             header_cells.append(cell)
         sheet.append(header_cells)
+        append = sheet.append
         for row in rows:
-            sheet.append(
-                [
-                    ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-                    if isinstance(value, str)
-                    else native_number(value)
-                    for value in row
-                ]
-            )
+            append(xlsx_cells(row))
+    if out is not None:
+        workbook.save(out)
+        return None
     stream = io.BytesIO()
     workbook.save(stream)
     return stream.getvalue()
@@ -533,13 +568,13 @@ def json_default(value):
 
 
 def json_chunks(headers, rows):
-    """A JSON list of objects, one chunk per row, for streaming responses."""
+    """A JSON list of objects, in chunks of ROWS_PER_CHUNK rows, for streaming responses."""
+    encode = json.JSONEncoder(default=json_default, ensure_ascii=False).encode
     yield "["
     separator = ""
-    for row in rows:
-        yield separator + json.dumps(
-            dict(zip(headers, row, strict=True)), default=json_default, ensure_ascii=False
-        )
+    rows = iter(rows)
+    while batch := list(itertools.islice(rows, ROWS_PER_CHUNK)):
+        yield separator + ",\n".join(encode(dict(zip(headers, row, strict=True))) for row in batch)
         separator = ",\n"
     yield "]\n"
 

@@ -14,7 +14,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path, **options):
-        data = export_workbook(path)
+        # Straight into the file: a large registry is never held in memory whole.
         with open(path, "wb") as file:
-            file.write(data)
-        self.stderr.write(f"Wrote {path} ({len(data):,} bytes).")
+            export_workbook(path, out=file)
+            size = file.tell()
+        self.stderr.write(f"Wrote {path} ({size:,} bytes).")
