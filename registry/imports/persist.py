@@ -7,6 +7,7 @@ many-to-many rows and their history.
 from django.db import connections, router, transaction
 
 from .. import history
+from . import pgcopy
 
 
 def update_from_values(model, instances, field_names, batch_size=1000):
@@ -96,20 +97,36 @@ class BatchWrites:
         """
         return transaction.atomic(using=router.db_for_write(self._meta.model))
 
+    def uses_copy(self):
+        """PostgreSQL takes an import's new rows and historical records by COPY."""
+        return connections[router.db_for_write(self._meta.model)].vendor == "postgresql"
+
     def persist_new(self, instances, batch_size=None):
         """Every INSERT of an import goes through here, with a historical record per row."""
-        history.bulk_create_with_history(instances, self._meta.model, batch_size or 1000)
-        self.unrecorded_m2m.extend(instances)
+        copy = self.uses_copy()
+        history.bulk_create_with_history(
+            instances,
+            self._meta.model,
+            batch_size or 1000,
+            insert=pgcopy.copy_insert if copy else None,
+            write_history=pgcopy.copy_history if copy else None,
+        )
+        # A new record has many-to-many rows only if its row gave some: the others' historical
+        # records are complete already (no query for them).
+        with_m2m = {id(i) for i, _new, values in self.pending_m2m if any(values.values())}
+        self.unrecorded_m2m.extend(i for i in instances if id(i) in with_m2m)
 
     def persist_changes(self, instances, field_names, batch_size=None):
         """Every UPDATE of an import goes through here: a new version and a historical record
         per row (call record_m2m_history() once the many-to-many rows are written)."""
-        model = self._meta.model
-        write = None
-        if connections[router.db_for_write(model)].vendor == "postgresql":
-            write = update_from_values
+        copy = self.uses_copy()
         history.bulk_update_with_history(
-            instances, model, field_names, batch_size or 1000, write=write
+            instances,
+            self._meta.model,
+            field_names,
+            batch_size or 1000,
+            write=update_from_values if copy else None,
+            write_history=pgcopy.copy_history if copy else None,
         )
         self.unrecorded_m2m.extend(instances)
 
