@@ -60,17 +60,19 @@ def unchanged_type(field):
     return UNCHANGED_TYPES.get(type(field))
 
 
-def preparer(field, connection):
-    """A function from a field's value to what COPY writes, as get_db_prep_save() would."""
-    expected = unchanged_type(field)
-    prepare = field.get_db_prep_save
+def preparers(fields, connection):
+    """
+    For each field, a function from its value to what COPY writes, as get_db_prep_save()
+    would make it, and the type of the values it would leave unchanged (no call for those).
+    """
+    return [(unchanged_type(f), f.get_db_prep_save) for f in fields]
 
-    def prepared(value):
-        if value is None or type(value) is expected:
-            return value
-        return prepare(value, connection)
 
-    return prepared
+def prepared_row(values, preparers, connection):
+    return [
+        value if value is None or type(value) is unchanged else prepare(value, connection)
+        for value, (unchanged, prepare) in zip(values, preparers, strict=True)
+    ]
 
 
 def reserve_ids(connection, model, count):
@@ -146,8 +148,8 @@ def copy_insert(model, objs):
             raise ValueError(f"{opts.label}.{field.name}: some rows leave it to its default.")
         keep.append(i)
     fields = [fields[i] for i in keep]
-    prepare = [preparer(f, connection) for f in fields]
-    rows = [[prep(row[i]) for prep, i in zip(prepare, keep, strict=True)] for row in values]
+    prepare = preparers(fields, connection)
+    rows = [prepared_row([row[i] for i in keep], prepare, connection) for row in values]
     copy_rows(connection, model, fields, rows)
     for obj in objs:
         obj._state.adding = False
@@ -176,12 +178,14 @@ def copy_history(objs, model, history_type):
     reason = reason or ""
     now = timezone.now()
     ids = reserve_ids(connection, history_model, len(objs))
-    prepare = [preparer(f, connection) for f in fields]
+    prepare = preparers(fields, connection)
+    # As bulk_history_create(): an object's own _history_user first, then the recorded_as()
+    # user, then simple-history's default (the request's user), which depends on no object
+    # here (the registry sets no get_user): asked once, not per object.
+    default_user = user or history_model.get_default_history_user(model())
     rows = []
     for obj, history_id in zip(objs, ids, strict=True):
-        record_user = getattr(
-            obj, "_history_user", user or history_model.get_default_history_user(obj)
-        )
+        record_user = getattr(obj, "_history_user", default_user)
         columns = {
             "history_id": history_id,
             "history_date": getattr(obj, "_history_date", now),
@@ -189,12 +193,10 @@ def copy_history(objs, model, history_type):
             "history_type": history_type,
             "history_user_id": getattr(record_user, "pk", record_user),
         }
-        rows.append(
-            [
-                prep(columns[f.attname] if f.attname in columns else getattr(obj, f.attname))
-                for prep, f in zip(prepare, fields, strict=True)
-            ]
-        )
+        values = [
+            columns[f.attname] if f.attname in columns else getattr(obj, f.attname) for f in fields
+        ]
+        rows.append(prepared_row(values, prepare, connection))
         obj._last_history_id = history_id
     with transaction.atomic(using=connection.alias, savepoint=False):
         copy_rows(connection, history_model, fields, rows)

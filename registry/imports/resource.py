@@ -14,9 +14,12 @@ from collections import defaultdict
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, router
+from django.db.models.fields import NOT_PROVIDED
+from django.utils.encoding import force_str
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
+from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Error, RowResult
 
@@ -85,9 +88,28 @@ class RegistryResource(FilePreparation, BatchWrites, resources.ModelResource):
             f for f in self.get_import_fields() if isinstance(f.widget, widgets.ManyToManyWidget)
         ]
         self.column_of_attribute = {f.attribute: f.column_name for f in self.fields.values()}
+        self.instance_fields = [
+            (f, self.is_plain_field(f))
+            for f in self.get_import_fields()
+            if f.attribute and not isinstance(f.widget, widgets.ManyToManyWidget)
+        ]
 
     def get_import_fields(self):
         return self.import_fields
+
+    def is_plain_field(self, field):
+        """
+        Whether Field.save() would only set the attribute to the widget's value: the Field
+        class itself (a subclass may save otherwise), writable, a plain attribute (no
+        "__" path), no default for empty cells, and no import_field() of the resource's own.
+        """
+        return (
+            type(field) is Field
+            and type(self).import_field is resources.Resource.import_field
+            and not field.readonly
+            and "__" not in field.attribute
+            and field.default is NOT_PROVIDED
+        )
 
     # --- the import ---------------------------------------------------------------------
 
@@ -380,11 +402,24 @@ class RegistryResource(FilePreparation, BatchWrites, resources.ModelResource):
         return values
 
     def import_instance(self, instance, row, **kwargs):
+        """
+        django-import-export's import_instance(), with the path through import_field(),
+        Field.save() and Field.clean() taken in one step for plain fields (is_plain_field()):
+        the same values set and the same errors, in a fraction of the calls per cell.
+        """
         errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
+        for field, plain in self.instance_fields:
+            if field.column_name not in row:
+                continue
+            try:
+                if plain:
+                    value = field.widget.clean(row[field.column_name], row=row, **kwargs)
+                    if value is not None or field.saves_null_values:
+                        setattr(instance, field.attribute, value)
+                else:
+                    self.import_field(field, instance, row, **kwargs)
+            except ValueError as error:
+                errors[field.attribute] = ValidationError(force_str(error), code="invalid")
         # django-import-export sets many-to-many values only after saving each row, which
         # batched writes skip; they are read here and written with each batch.
         self.m2m_values = {}
