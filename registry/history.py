@@ -107,25 +107,31 @@ def remember_historical_record(sender, instance, history_instance, **kwargs):
     instance._last_historical_record = history_instance
 
 
-def bulk_create_with_history(objs, model, batch_size=500):
+def bulk_create_with_history(objs, model, batch_size=500, insert=None, write_history=None):
     """Bulk-create `objs` and their history, attributed as in the enclosing `recorded_as`.
 
     For spreadsheet imports: one INSERT per batch instead of one per row, history included.
-    Each object keeps its historical record for record_m2m_history(). Needs the primary keys
-    back from the INSERT (PostgreSQL; SQLite 3.35 or later).
+    Each object keeps its historical record's id for record_m2m_history(). Needs the primary
+    keys back from the INSERT (PostgreSQL; SQLite 3.35 or later). `insert(model, objs)`
+    replaces QuerySet.bulk_create() and `write_history(objs, model, history_type)` the
+    historical records' (the import's COPY on PostgreSQL; see _bulk_history_create).
     """
     with transaction.atomic(using=router.db_for_write(model), savepoint=False):
-        created = model._default_manager.bulk_create(objs, batch_size=batch_size)
-        _bulk_history_create(created, model, batch_size, update=False)
+        if insert is None:
+            created = model._default_manager.bulk_create(objs, batch_size=batch_size)
+        else:
+            created = insert(model, objs)
+        _bulk_history_create(created, model, batch_size, update=False, write=write_history)
     return created
 
 
-def bulk_update_with_history(objs, model, fields, batch_size=500, write=None):
+def bulk_update_with_history(objs, model, fields, batch_size=500, write=None, write_history=None):
     """Bulk-update `fields` of `objs`, bump their versions and record their history.
 
     Bumping the version makes an admin form opened before the import report a conflict
     instead of overwriting the imported values. `write(model, objs, fields, batch_size)`
-    replaces QuerySet.bulk_update() (the import's faster UPDATE on PostgreSQL).
+    replaces QuerySet.bulk_update() (the import's faster UPDATE on PostgreSQL), and
+    `write_history` the historical records' INSERT, as for bulk_create_with_history().
     """
     for obj in objs:
         obj.version += 1
@@ -135,11 +141,15 @@ def bulk_update_with_history(objs, model, fields, batch_size=500, write=None):
             model._default_manager.bulk_update(objs, fields, batch_size=batch_size)
         else:
             write(model, objs, fields, batch_size)
-        _bulk_history_create(objs, model, batch_size, update=True)
+        _bulk_history_create(objs, model, batch_size, update=True, write=write_history)
     return objs
 
 
-def _bulk_history_create(objs, model, batch_size, update):
+def _bulk_history_create(objs, model, batch_size, update, write=None):
+    """A historical record per object; `write(objs, model, history_type)` may write them
+    instead of simple-history's bulk_history_create(), returning False where it cannot."""
+    if write is not None and write(objs, model, "~" if update else "+"):
+        return
     user, reason = current_attribution()
     records = history_utils.get_history_manager_for_model(model).bulk_history_create(
         objs,
@@ -151,7 +161,7 @@ def _bulk_history_create(objs, model, batch_size, update):
     for obj, record in zip(objs, records or (), strict=False):
         if record.pk is None:
             raise RuntimeError("The database did not return the ids of the history rows.")
-        obj._last_historical_record = record
+        obj._last_history_id = record.pk
 
 
 def record_m2m_history(objs, model, batch_size=500):
@@ -161,16 +171,15 @@ def record_m2m_history(objs, model, batch_size=500):
     fields (sources, parties); this completes those records, as a save's history holds them.
     One query per field per `batch_size` objects, and one INSERT per field.
     """
-    written = [
-        (obj, record)
+    written = {
+        obj.pk: record_id
         for obj in objs
-        if (record := obj.__dict__.pop("_last_historical_record", None)) is not None
-    ]
+        if (record_id := obj.__dict__.pop("_last_history_id", None)) is not None
+    }
     if not written:
         return
-    fields = written[0][1]._history_m2m_fields
-    records_by_pk = {obj.pk: record for obj, record in written}
-    pks = list(records_by_pk)
+    fields = history_utils.get_history_model_for_model(model)._history_m2m_fields
+    pks = list(written)
     for field in fields:
         m2m_history_model = model._history_records.m2m_models[field]
         through = field.remote_field.through
@@ -184,7 +193,7 @@ def record_m2m_history(objs, model, batch_size=500):
             ):
                 rows.append(
                     m2m_history_model(
-                        history=records_by_pk[source_id],
+                        history_id=written[source_id],
                         id=link_id,
                         **{f"{source}_id": source_id, f"{target}_id": target_id},
                     )

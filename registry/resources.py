@@ -4,7 +4,7 @@ Spreadsheet import and export of every registry table (django-import-export reso
 Columns are the models' field names; rows are matched to records by natural key, never by id,
 and foreign keys are written as natural keys (ISO codes, names, titles, slugs). The README's
 "Spreadsheets: import and export" section documents every column. The machinery shared by all
-resources (atomic imports, plain error messages, batched writes) is in registry/imports.py.
+resources (atomic imports, plain error messages, batched writes) is in registry/imports/.
 """
 
 import bisect
