@@ -186,17 +186,14 @@ class OfficerFilter(RegistryFilterSet):
         empty_label=_("Current holders only"),
         method="filter_current",
     )
-    search_fields = (
-        "name",
-        "designation",
-        "city__name",
-        "member_state__name",
-        "city__member_state__name",
-    )
 
     class Meta:
         model = Officer
         fields = ["member_state", "city", "role", "current", "q"]
+
+    def filter_search(self, queryset, name, value):
+        # The name, the designation, and the names of the city and member state of the post.
+        return queryset.search(value)
 
     def filter_member_state(self, queryset, name, value):
         return queryset.filter(Q(city__member_state=value) | Q(member_state=value))

@@ -3,11 +3,13 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models.lookups import Contains
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .folding import Fold, fold
 from .history import RegistryHistoricalRecords
 
 # A fact not re-checked for this long is shown as possibly out of date.
@@ -426,6 +428,33 @@ class City(Verifiable):
 # Officers ---------------------------------------------------------------------------------
 
 
+class InSubquery(Func):
+    """
+    `column IN (subquery)`, written on PostgreSQL as `column = ANY(ARRAY(subquery))`: the
+    subquery then runs once, before the scan, and each branch of an OR can use its column's
+    index, where an IN under an OR is tested against every row of the table.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, column, queryset):
+        super().__init__(F(column), Subquery(queryset.order_by().values("pk")))
+
+    def compile_parts(self, compiler):
+        (column, column_params), (subquery, subquery_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return column, subquery, (*column_params, *subquery_params)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, subquery, params = self.compile_parts(compiler)
+        return f"{column} IN {subquery}", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column, subquery, params = self.compile_parts(compiler)
+        return f"{column} = ANY(ARRAY{subquery})", params
+
+
 class OfficerQuerySet(VerifiableQuerySet):
     """Tenures of posts, with the city and state each one belongs to."""
 
@@ -452,6 +481,33 @@ class OfficerQuerySet(VerifiableQuerySet):
 
     def national_representatives(self):
         return self.filter(role=Officer.Role.NATIONAL_REPRESENTATIVE)
+
+    def search(self, text):
+        """
+        Tenures where every word of `text` is in the officer's name or designation, or in the
+        name of the post's city or member state, whatever the case or accents.
+        """
+        queryset = self
+        for word in fold(text).split():
+            queryset = queryset.matching(word)
+        return queryset
+
+    def matching(self, folded):
+        """
+        Tenures with the folded text `folded` in their name or designation (the stored
+        search_text, trigram-indexed on PostgreSQL) or in their city's or member state's name.
+        Cities and states are matched by id, from their own small tables, rather than by
+        folding the joined names of every tenure.
+        """
+        states = MemberState.objects.filter(Contains(Fold("name"), folded))
+        cities = City.objects.filter(
+            Contains(Fold("name"), folded) | Q(InSubquery("member_state", states))
+        )
+        return self.filter(
+            Q(search_text__contains=folded)
+            | Q(InSubquery("city", cities))
+            | Q(InSubquery("member_state", states))
+        )
 
     def started_by(self, day):
         """Tenures that had begun by `day`, ended or not (an unknown start counts as begun)."""
@@ -512,9 +568,14 @@ class Officer(Verifiable):
     sources = models.ManyToManyField(
         Source, blank=True, related_name="officers", verbose_name=_("sources")
     )
+    # The name and designation folded (see build_search_text), for the searches. No database
+    # default: a write that leaves it out (raw SQL, COPY) fails instead of hiding the officer
+    # from every search.
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
 
     objects = OfficerQuerySet.as_manager()
-    history = RegistryHistoricalRecords(m2m_fields=["sources"])
+    # The search text is derived from the other fields: not history of its own.
+    history = RegistryHistoricalRecords(m2m_fields=["sources"], excluded_fields=["search_text"])
 
     class Meta:
         verbose_name = _("officer")
@@ -576,6 +637,13 @@ class Officer(Verifiable):
     def __str__(self):
         return f"{self.name} ({self.post_name})"
 
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "designation"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         if self.city_id:
             return self.city.get_absolute_url()
@@ -606,6 +674,18 @@ class Officer(Verifiable):
         return (self.name, self.start_date, *self.member_state.natural_key())
 
     natural_key.dependencies = ["registry.city", "registry.memberstate"]
+
+    def build_search_text(self):
+        return self.search_text_for(self.name, self.designation)
+
+    @staticmethod
+    def search_text_for(name, designation):
+        """
+        What a search matches a word against: the folded name and designation, on two lines
+        (a search word has no line break, so no match spans both). Code that writes rows
+        without Officer.save() (COPY, bulk_create) fills search_text with this.
+        """
+        return f"{fold(name)}\n{fold(designation or '')}"
 
     @property
     def post_name(self):
