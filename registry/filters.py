@@ -61,7 +61,39 @@ class LongSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(attrs), options)
 
 
-class MemberStateChoiceField(forms.ModelChoiceField):
+class KnownChoicesField(forms.ModelChoiceField):
+    """
+    A ModelChoiceField that can take its choices from a list read beforehand (use_known)
+    instead of querying its queryset to render them and again to validate the value. A value
+    then cleans to the record's primary key, which the filters' lookups take as well.
+    """
+
+    def load_known(self):
+        """[(value, primary key, label)] of every choice: what use_known() takes."""
+        return [
+            (str(self.prepare_value(obj)), obj.pk, self.label_from_instance(obj))
+            for obj in self.queryset
+        ]
+
+    def use_known(self, known):
+        self.known_keys = {value: pk for value, pk, _label in known}
+        choices = [(value, label) for value, _pk, label in known]
+        self.choices = choices if self.empty_label is None else [("", self.empty_label), *choices]
+
+    def to_python(self, value):
+        if not hasattr(self, "known_keys") or value in self.empty_values:
+            return super().to_python(value)
+        try:
+            return self.known_keys[str(value)]
+        except KeyError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
+class MemberStateChoiceField(KnownChoicesField):
     """A member state by its ISO code, in any case ("th" finds Thailand)."""
 
     default_error_messages = {
@@ -77,7 +109,7 @@ class MemberStateChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.code})"
 
 
-class CityChoiceField(forms.ModelChoiceField):
+class CityChoiceField(KnownChoicesField):
     widget = LongSelect
     default_error_messages = {
         "invalid_choice": _("There is no city “%(value)s”."),
@@ -87,7 +119,7 @@ class CityChoiceField(forms.ModelChoiceField):
         return f"{obj.name}, {obj.member_state.name}"
 
 
-class OrganisationChoiceField(forms.ModelChoiceField):
+class OrganisationChoiceField(KnownChoicesField):
     default_error_messages = {
         "invalid_choice": _("There is no party “%(value)s”."),
     }
@@ -135,6 +167,18 @@ class RegistryFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return search(queryset, self.search_fields, value, self.search_extra())
+
+    def load_choices(self):
+        """The choices of the filters over other tables (see KnownChoicesField), by filter."""
+        return {
+            name: field.load_known()
+            for name, field in self.form.fields.items()
+            if isinstance(field, KnownChoicesField)
+        }
+
+    def use_choices(self, choices):
+        for name, known in choices.items():
+            self.form.fields[name].use_known(known)
 
     def search_extra(self):
         return ()
