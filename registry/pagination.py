@@ -1,6 +1,8 @@
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
-from django.db.models import Count, QuerySet, Window
+from django.db.models import BigIntegerField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
 
@@ -59,14 +61,33 @@ class LargeTablePaginator(Paginator):
         return None if row is None else row[0]
 
 
+def count_sql(queryset):
+    """`SELECT COUNT(*)` of the queryset's rows (groups, if grouped), as SQL and parameters."""
+    sql, params = queryset.order_by().values("pk").query.get_compiler(queryset.db).as_sql()
+    return f"SELECT COUNT(*) FROM ({sql}) AS counted", params
+
+
+class RowCount(RawSQL):
+    """The number of rows of a queryset, as a scalar subquery to select with other rows."""
+
+    def __init__(self, queryset):
+        super().__init__(*count_sql(queryset), output_field=BigIntegerField())
+
+    def get_group_by_cols(self):
+        return []  # one value for the whole query: nothing to group by
+
+
 class PageCountPaginator(LargeTablePaginator):
     """
-    A LargeTablePaginator whose page query counts the rows too: COUNT(*) OVER () on each row
-    of the page, one statement where Paginator runs two (COUNT, then the page).
+    A LargeTablePaginator whose page query counts the rows too, in a scalar subquery: one
+    statement where Paginator runs two (COUNT, then the page).
 
-    The window makes the database visit every selected row before the first is returned, as
-    the COUNT did; a table large enough to be estimated instead (unfiltered) is not counted at
-    all. A page past the end has no row to carry the count: it is counted apart, to say so.
+    The databases run an uncorrelated subquery once, so the count costs what the COUNT query
+    did, and the page keeps its LIMIT. (COUNT(*) OVER () would instead make the database join
+    and hold every selected row before returning the first: 2 s rather than 0.14 s for a
+    member state's 260,000 tenures out of a million.) A table large enough to be estimated
+    (unfiltered) is not counted at all. A page past the end has no row to carry the count: it
+    is counted apart, to say so.
     """
 
     count_alias = "_page_count"
@@ -77,12 +98,12 @@ class PageCountPaginator(LargeTablePaginator):
             return super().page(number)
         number = self.validate_number_before_counting(number)
         bottom = (number - 1) * self.per_page
+        try:
+            counted = queryset.annotate(**{self.count_alias: RowCount(queryset)})
+        except EmptyResultSet:  # .none(), or a filter that can match nothing
+            return super().page(number)
         # As Paginator.page(): the last page takes up to `orphans` more rows.
-        rows = list(
-            queryset.annotate(**{self.count_alias: Window(Count("*"))})[
-                bottom : bottom + self.per_page + self.orphans
-            ]
-        )
+        rows = list(counted[bottom : bottom + self.per_page + self.orphans])
         if rows:
             self.__dict__["count"] = getattr(rows[0], self.count_alias)
         elif number == 1:

@@ -26,7 +26,7 @@ from django_filters.views import FilterView
 from . import maps, popolo
 from .filters import AgreementFilter, CityFilter, MemberStateFilter, OfficerFilter, SourceFilter
 from .models import Agreement, City, DataVersion, MemberState, Network, Officer, Source
-from .pagination import PageCountPaginator
+from .pagination import PageCountPaginator, count_sql
 from .resources import export_response
 
 # Conditional GET -----------------------------------------------------------------------------
@@ -371,8 +371,8 @@ def count_rows(**querysets):
     database = next(iter(querysets.values())).db
     selects, params = [], []
     for name, queryset in querysets.items():
-        sql, query_params = queryset.order_by().values("pk").query.get_compiler(database).as_sql()
-        selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted) AS {name}")
+        sql, query_params = count_sql(queryset)
+        selects.append(f"({sql}) AS {name}")
         params.extend(query_params)
     with connections[database].cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(selects), params)
