@@ -211,6 +211,12 @@ CACHES = {
         "LOCATION": "registry-pages",
         "OPTIONS": {"MAX_ENTRIES": 1000},
     },
+    # What depends on the data alone (the network, the filters' choices), keyed the same way.
+    "data": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "registry-data",
+        "OPTIONS": {"MAX_ENTRIES": 100},
+    },
     # A table in the database (created by `manage.py createcachetable`).
     "imports": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -219,6 +225,7 @@ CACHES = {
     },
 }
 REGISTRY_PAGE_CACHE = "pages"
+REGISTRY_DATA_CACHE = "data"
 # Uploads above this size are refused before they are read.
 REGISTRY_IMPORT_MAX_UPLOAD_BYTES = int(
     float(os.environ.get("DJANGO_IMPORT_MAX_UPLOAD_MB", "5")) * 1024 * 1024

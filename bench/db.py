@@ -21,6 +21,7 @@ COPY_COLUMNS = (
     "member_state_id",
     "start_date",
     "end_date",
+    "search_text",
 )
 
 
@@ -131,6 +132,8 @@ def foreign_keys():
 
 def copy_tuple(row, cities, states):
     """An officer row of the spreadsheet format as the COPY_COLUMNS of the officer table."""
+    from registry.models import Officer
+
     code = row["member_state"]
     city = row["city"]
     return (
@@ -141,6 +144,7 @@ def copy_tuple(row, cities, states):
         None if city else states[code],
         row["start_date"] or None,
         row["end_date"] or None,
+        Officer.search_text_for(row["name"], row["designation"]),
     )
 
 

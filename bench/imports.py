@@ -123,7 +123,8 @@ def copy_merge_import(path, file_format):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMPORARY TABLE bench_officer_in (name text, designation text, role text, "
-            "city_id bigint, member_state_id bigint, start_date date, end_date date) "
+            "city_id bigint, member_state_id bigint, start_date date, end_date date, "
+            "search_text text) "
             "ON COMMIT DROP"
         )
         count = 0
@@ -137,9 +138,9 @@ def copy_merge_import(path, file_format):
             "AND o.city_id IS NOT DISTINCT FROM i.city_id "
             "AND o.member_state_id IS NOT DISTINCT FROM i.member_state_id "
             "WHEN MATCHED THEN UPDATE SET designation = i.designation, role = i.role, "
-            "end_date = i.end_date "
+            "end_date = i.end_date, search_text = i.search_text "
             f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES (i.name, i.designation, i.role, "
-            "i.city_id, i.member_state_id, i.start_date, i.end_date)"
+            "i.city_id, i.member_state_id, i.start_date, i.end_date, i.search_text)"
         )
     return count
 

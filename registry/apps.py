@@ -10,10 +10,10 @@ class RegistryConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from . import filters, signals
+        from . import folding, signals
 
         signals.connect()
-        connection_created.connect(filters.register_sqlite_functions)
+        connection_created.connect(folding.register_sqlite_functions)
 
         # django-import-export's `import` command picks a format by the file's MIME type from
         # its own classes; register the registry's, which check each file before reading it

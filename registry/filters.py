@@ -5,104 +5,19 @@ Every filter validates its value: an unknown member state code, `year=abc` or an
 search is a form error, which the views answer with HTTP 400 and the message next to the field.
 """
 
-import string
-import unicodedata
-
 import django_filters
 from django import forms
-from django.db.models import CharField, Exists, Func, OuterRef, Q, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.lookups import Contains
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from .folding import Fold, fold
 from .models import Agreement, City, MemberState, Officer, Organisation, Source
 
 # Search --------------------------------------------------------------------------------------
-
-
-def _fold_table():
-    """
-    Latin letters to lower-case ASCII without accents ("Ồ" -> "o", "Đ" -> "d"), combining
-    accents removed. One table serves Python, SQLite (a registered function) and PostgreSQL
-    (its built-in TRANSLATE), so both databases match exactly the same rows.
-    """
-    table = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
-    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
-        char = chr(code)
-        base = unicodedata.normalize("NFKD", char)[:1]
-        if base.isascii() and base.isalpha():
-            table[code] = base.lower()
-    # Letters with a stroke have no decomposition.
-    for letters, plain in [
-        ("ĐđƉɖ", "d"),
-        ("Øø", "o"),
-        ("Łł", "l"),
-        ("Ħħ", "h"),
-        ("Ŧŧ", "t"),
-        ("ı", "i"),
-    ]:
-        for char in letters:
-            table[ord(char)] = plain
-    for code in range(0x300, 0x370):  # combining diacritical marks
-        table[code] = None
-    return table
-
-
-FOLD_TABLE = _fold_table()
-# TRANSLATE(s, from, to) deletes the characters of `from` beyond the length of `to`, so the
-# deleted combining marks go last.
-_FOLD_MAPPED = {code: to for code, to in FOLD_TABLE.items() if to is not None}
-_FOLD_DELETED = [code for code, to in FOLD_TABLE.items() if to is None]
-FOLD_FROM = "".join(map(chr, _FOLD_MAPPED)) + "".join(map(chr, _FOLD_DELETED))
-FOLD_TO = "".join(_FOLD_MAPPED.values())
-# The letters fold() changes beyond A-Z, as a regular expression class: text with none of them
-# (plain ASCII, Thai, Khmer, Burmese, Lao...) needs only A-Z lowered.
-FOLD_ACCENTED_CLASS = "[" + "".join(c for c in FOLD_FROM if not c.isascii()) + "]"
-ASCII_UPPER, ASCII_LOWER = string.ascii_uppercase, string.ascii_lowercase
-
-
-def fold(text):
-    """Lower-case, unaccented Latin letters: what a search compares."""
-    return text.translate(FOLD_TABLE)
-
-
-class Fold(Func):
-    """fold() in SQL: TRANSLATE on PostgreSQL, the registered ascn_fold() on SQLite."""
-
-    function = "TRANSLATE"
-    output_field = CharField()
-
-    def __init__(self, expression):
-        text = Coalesce(expression, Value(""), output_field=CharField())
-        super().__init__(text, Value(FOLD_FROM), Value(FOLD_TO))
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        """
-        TRANSLATE reads its whole table (some 650 characters) for each character of the text,
-        about 80 µs a value; text without accented letters takes a 26-letter table instead,
-        the same result five times faster over the region's names.
-        """
-        full_sql, full_params = self.as_sql(compiler, connection, **extra_context)
-        text_sql, text_params = compiler.compile(self.get_source_expressions()[0])
-        sql = f"CASE WHEN {text_sql} ~ %s THEN {full_sql} ELSE TRANSLATE({text_sql}, %s, %s) END"
-        params = (*text_params, FOLD_ACCENTED_CLASS, *full_params)
-        return sql, (*params, *text_params, ASCII_UPPER, ASCII_LOWER)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        text = self.get_source_expressions()[0]
-        return Func(text, function="ascn_fold", output_field=CharField()).as_sql(
-            compiler, connection
-        )
-
-
-def register_sqlite_functions(sender, connection, **kwargs):
-    if connection.vendor == "sqlite":
-        connection.connection.create_function(
-            "ascn_fold", 1, lambda s: None if s is None else fold(s), deterministic=True
-        )
 
 
 def search(queryset, fields, text, extra=()):
@@ -146,7 +61,39 @@ class LongSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(attrs), options)
 
 
-class MemberStateChoiceField(forms.ModelChoiceField):
+class KnownChoicesField(forms.ModelChoiceField):
+    """
+    A ModelChoiceField that can take its choices from a list read beforehand (use_known)
+    instead of querying its queryset to render them and again to validate the value. A value
+    then cleans to the record's primary key, which the filters' lookups take as well.
+    """
+
+    def load_known(self):
+        """[(value, primary key, label)] of every choice: what use_known() takes."""
+        return [
+            (str(self.prepare_value(obj)), obj.pk, self.label_from_instance(obj))
+            for obj in self.queryset
+        ]
+
+    def use_known(self, known):
+        self.known_keys = {value: pk for value, pk, _label in known}
+        choices = [(value, label) for value, _pk, label in known]
+        self.choices = choices if self.empty_label is None else [("", self.empty_label), *choices]
+
+    def to_python(self, value):
+        if not hasattr(self, "known_keys") or value in self.empty_values:
+            return super().to_python(value)
+        try:
+            return self.known_keys[str(value)]
+        except KeyError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
+class MemberStateChoiceField(KnownChoicesField):
     """A member state by its ISO code, in any case ("th" finds Thailand)."""
 
     default_error_messages = {
@@ -162,7 +109,7 @@ class MemberStateChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.code})"
 
 
-class CityChoiceField(forms.ModelChoiceField):
+class CityChoiceField(KnownChoicesField):
     widget = LongSelect
     default_error_messages = {
         "invalid_choice": _("There is no city “%(value)s”."),
@@ -172,7 +119,7 @@ class CityChoiceField(forms.ModelChoiceField):
         return f"{obj.name}, {obj.member_state.name}"
 
 
-class OrganisationChoiceField(forms.ModelChoiceField):
+class OrganisationChoiceField(KnownChoicesField):
     default_error_messages = {
         "invalid_choice": _("There is no party “%(value)s”."),
     }
@@ -220,6 +167,18 @@ class RegistryFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return search(queryset, self.search_fields, value, self.search_extra())
+
+    def load_choices(self):
+        """The choices of the filters over other tables (see KnownChoicesField), by filter."""
+        return {
+            name: field.load_known()
+            for name, field in self.form.fields.items()
+            if isinstance(field, KnownChoicesField)
+        }
+
+    def use_choices(self, choices):
+        for name, known in choices.items():
+            self.form.fields[name].use_known(known)
 
     def search_extra(self):
         return ()
@@ -271,17 +230,14 @@ class OfficerFilter(RegistryFilterSet):
         empty_label=_("Current holders only"),
         method="filter_current",
     )
-    search_fields = (
-        "name",
-        "designation",
-        "city__name",
-        "member_state__name",
-        "city__member_state__name",
-    )
 
     class Meta:
         model = Officer
         fields = ["member_state", "city", "role", "current", "q"]
+
+    def filter_search(self, queryset, name, value):
+        # The name, the designation, and the names of the city and member state of the post.
+        return queryset.search(value)
 
     def filter_member_state(self, queryset, name, value):
         return queryset.filter(Q(city__member_state=value) | Q(member_state=value))

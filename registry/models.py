@@ -3,11 +3,26 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateField,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import Contains
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .folding import Fold, fold
 from .history import RegistryHistoricalRecords
 
 # A fact not re-checked for this long is shown as possibly out of date.
@@ -89,23 +104,124 @@ class SourceQuerySet(models.QuerySet):
     def get_by_natural_key(self, title):
         return self.get(title=title)
 
-    def with_supported(self, day=None):
-        """Prefetch every record each source supports; on `day`, only the records of that day."""
-        cities = City.objects.with_state()
-        officers = Officer.objects.with_posts()
-        agreements = Agreement.objects.all()
+    def supported_records(self, day=None):
+        """
+        What each source of this queryset supports (on `day`, only the records of that day),
+        as {source id: {"networks": [...], "member_states": [...], "cities": [...],
+        "officers": [...], "agreements": [...], "organisations": [...]}}: unsaved instances
+        holding what the sources page shows of each (names, links, posts).
+
+        One statement, a UNION over the six tables that cite sources, where prefetching each
+        relation would take six.
+        """
+        cities, officers, agreements = City.objects.all(), Officer.objects.all(), None
         if day:
-            cities = cities.pilot_on(day)
-            officers = officers.in_post_on(day)
-            agreements = agreements.signed_by(day)
-        return self.prefetch_related(
-            "networks",
-            "member_states",
-            models.Prefetch("cities", queryset=cities),
-            models.Prefetch("officers", queryset=officers),
-            models.Prefetch("agreements", queryset=agreements),
-            "organisations",
-        )
+            cities, officers = cities.pilot_on(day), officers.in_post_on(day)
+            agreements = Agreement.objects.signed_by(day)
+        parts = [
+            ("networks", "network", {}, None),
+            ("member_states", "memberstate", {}, None),
+            ("cities", "city", {"related": "city__member_state"}, cities if day else None),
+            ("officers", "officer", {}, officers if day else None),
+            ("agreements", "agreement", {"name": "agreement__title"}, agreements),
+            ("organisations", "organisation", {}, None),
+        ]
+        # Typed NULLs: PostgreSQL would match two untyped ones as text, then refuse a bigint.
+        null_text = Cast(Value(None), CharField())
+        null_id, null_day = Cast(Value(None), BigIntegerField()), Cast(Value(None), DateField())
+        branches = []
+        for kind, field, paths, records in parts:
+            through = _sources_through(field)
+            rows = through.objects.filter(source__in=self.values("pk"))
+            if records is not None:
+                rows = rows.filter(**{f"{field}__in": records.values("pk")})
+            related = paths.get("related")
+            columns = {
+                "s_source": F("source_id"),
+                "s_kind": Value(kind),
+                "s_pk": F(f"{field}_id"),
+                "s_name": F(paths.get("name", f"{field}__name")),
+                "s_slug": F(f"{field}__slug") if kind != "officers" else null_text,
+                "s_related_pk": F(f"{related}_id") if related else null_id,
+                "s_related_name": F(f"{related}__name") if related else null_text,
+                "s_related_slug": F(f"{related}__slug") if related else null_text,
+                "s_role": null_text,
+                "s_day": null_day,
+            }
+            if kind == "officers":
+                post = {"city": "officer__city", "state": "officer__member_state"}
+                columns.update(
+                    s_related_pk=Coalesce(f"{post['city']}_id", f"{post['state']}_id"),
+                    s_related_name=Coalesce(f"{post['city']}__name", f"{post['state']}__name"),
+                    s_related_slug=Coalesce(f"{post['city']}__slug", f"{post['state']}__slug"),
+                    s_role=F("officer__role"),
+                    s_day=F("officer__start_date"),
+                )
+            if kind == "agreements":
+                columns["s_day"] = F("agreement__date")
+            branches.append(rows.annotate(**columns).values_list(*columns).order_by())
+        supported = {}
+        for row in branches[0].union(*branches[1:], all=True):
+            source_id, kind = row[0], row[1]
+            records = supported.setdefault(source_id, {name: [] for name, *_ in parts})
+            records[kind].append(_supported_record(kind, *row[2:]))
+        for records in supported.values():
+            for kind, items in records.items():
+                items.sort(key=SUPPORTED_ORDER[kind])
+        return supported
+
+
+def _sources_through(model_name):
+    return {
+        "network": Network,
+        "memberstate": MemberState,
+        "city": City,
+        "officer": Officer,
+        "agreement": Agreement,
+        "organisation": Organisation,
+    }[model_name].sources.through
+
+
+def _supported_record(kind, pk, name, slug, related_pk, related_name, related_slug, role, day):
+    """An unsaved instance with what the sources page shows of a supported record."""
+    if kind == "networks":
+        return Network(pk=pk, name=name, slug=slug)
+    if kind == "member_states":
+        return MemberState(pk=pk, name=name, slug=slug)
+    if kind == "cities":
+        state = MemberState(pk=related_pk, name=related_name, slug=related_slug)
+        return City(pk=pk, name=name, slug=slug, member_state=state)
+    if kind == "officers":
+        officer = Officer(pk=pk, name=name, role=role, start_date=day)
+        if role == Officer.Role.CSCO:
+            officer.city = City(pk=related_pk, name=related_name, slug=related_slug)
+        else:
+            officer.member_state = MemberState(pk=related_pk, name=related_name, slug=related_slug)
+        return officer
+    if kind == "agreements":
+        return Agreement(pk=pk, title=name, slug=slug, date=day)
+    return Organisation(pk=pk, name=name, slug=slug)
+
+
+def _newest_first(agreement):
+    # The agreements' own order on PostgreSQL: by date descending, undated first, then title.
+    date = agreement.date
+    return (date is not None, -date.toordinal() if date else 0, agreement.title)
+
+
+# Each kind in its model's Meta.ordering (NULL dates placed as PostgreSQL places them).
+SUPPORTED_ORDER = {
+    "networks": lambda network: network.name,
+    "member_states": lambda state: state.name,
+    "cities": lambda city: (city.name, city.member_state.name),
+    "officers": lambda officer: (
+        officer.name,
+        officer.start_date is None,
+        officer.start_date or datetime.date.min,
+    ),
+    "agreements": _newest_first,
+    "organisations": lambda organisation: organisation.name,
+}
 
 
 class Source(Versioned):
@@ -236,14 +352,14 @@ class MemberStateQuerySet(VerifiableQuerySet):
     def with_sources(self):
         return self.prefetch_related("sources")
 
-    def with_national_representatives(self, day=None):
+    def with_national_representatives(self, day=None, sources=True):
         """Prefetch the national representatives in post on `day` (today's when None)."""
         officers = Officer.objects.national_representatives().order_by("start_date", "name")
         officers = officers.in_post_on(day) if day else officers.current()
         return self.prefetch_related(
             models.Prefetch(
                 "national_representatives",
-                queryset=officers.with_sources(),
+                queryset=officers.with_sources() if sources else officers,
                 to_attr="representatives_in_post",
             )
         )
@@ -426,6 +542,33 @@ class City(Verifiable):
 # Officers ---------------------------------------------------------------------------------
 
 
+class InSubquery(Func):
+    """
+    `column IN (subquery)`, written on PostgreSQL as `column = ANY(ARRAY(subquery))`: the
+    subquery then runs once, before the scan, and each branch of an OR can use its column's
+    index, where an IN under an OR is tested against every row of the table.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, column, queryset):
+        super().__init__(F(column), Subquery(queryset.order_by().values("pk")))
+
+    def compile_parts(self, compiler):
+        (column, column_params), (subquery, subquery_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return column, subquery, (*column_params, *subquery_params)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, subquery, params = self.compile_parts(compiler)
+        return f"{column} IN {subquery}", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column, subquery, params = self.compile_parts(compiler)
+        return f"{column} = ANY(ARRAY{subquery})", params
+
+
 class OfficerQuerySet(VerifiableQuerySet):
     """Tenures of posts, with the city and state each one belongs to."""
 
@@ -452,6 +595,42 @@ class OfficerQuerySet(VerifiableQuerySet):
 
     def national_representatives(self):
         return self.filter(role=Officer.Role.NATIONAL_REPRESENTATIVE)
+
+    def search(self, text):
+        """
+        Tenures where every word of `text` is in the officer's name or designation, or in the
+        name of the post's city or member state, whatever the case or accents.
+        """
+        queryset = self
+        for word in fold(text).split():
+            queryset = queryset.matching(word)
+        return queryset
+
+    def matching(self, folded, posts=None):
+        """
+        Tenures with the folded text `folded` in their name or designation (the stored
+        search_text, trigram-indexed on PostgreSQL) or in their city's or member state's name.
+
+        Cities and states are matched by id, from their own small tables, rather than by
+        folding the joined names of every tenure: through subqueries, or from `posts`, the
+        (city ids, state ids) of matching_posts() looked up beforehand by a caller that runs
+        several statements (the staff changelist counts, then pages).
+        """
+        if posts is None:
+            cities, states = self.matching_posts(folded)
+            cities, states = InSubquery("city", cities), InSubquery("member_state", states)
+        else:
+            cities, states = Q(city__in=posts[0]), Q(member_state__in=posts[1])
+        return self.filter(Q(search_text__contains=folded) | Q(cities) | Q(states))
+
+    @staticmethod
+    def matching_posts(folded):
+        """The cities and member states whose names hold `folded` (a city's state's too)."""
+        states = MemberState.objects.filter(Contains(Fold("name"), folded))
+        cities = City.objects.filter(
+            Contains(Fold("name"), folded) | Q(InSubquery("member_state", states))
+        )
+        return cities, states
 
     def started_by(self, day):
         """Tenures that had begun by `day`, ended or not (an unknown start counts as begun)."""
@@ -512,9 +691,14 @@ class Officer(Verifiable):
     sources = models.ManyToManyField(
         Source, blank=True, related_name="officers", verbose_name=_("sources")
     )
+    # The name and designation folded (see build_search_text), for the searches. No database
+    # default: a write that leaves it out (raw SQL, COPY) fails instead of hiding the officer
+    # from every search.
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
 
     objects = OfficerQuerySet.as_manager()
-    history = RegistryHistoricalRecords(m2m_fields=["sources"])
+    # The search text is derived from the other fields: not history of its own.
+    history = RegistryHistoricalRecords(m2m_fields=["sources"], excluded_fields=["search_text"])
 
     class Meta:
         verbose_name = _("officer")
@@ -576,6 +760,13 @@ class Officer(Verifiable):
     def __str__(self):
         return f"{self.name} ({self.post_name})"
 
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"name", "designation"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         if self.city_id:
             return self.city.get_absolute_url()
@@ -606,6 +797,18 @@ class Officer(Verifiable):
         return (self.name, self.start_date, *self.member_state.natural_key())
 
     natural_key.dependencies = ["registry.city", "registry.memberstate"]
+
+    def build_search_text(self):
+        return self.search_text_for(self.name, self.designation)
+
+    @staticmethod
+    def search_text_for(name, designation):
+        """
+        What a search matches a word against: the folded name and designation, on two lines
+        (a search word has no line break, so no match spans both). Code that writes rows
+        without Officer.save() (COPY, bulk_create) fills search_text with this.
+        """
+        return f"{fold(name)}\n{fold(designation or '')}"
 
     @property
     def post_name(self):

@@ -1,6 +1,8 @@
-from django.core.paginator import Paginator
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
 
@@ -13,9 +15,16 @@ class LargeTablePaginator(Paginator):
     rows, the count is the planner's row estimate (pg_class.reltuples, kept current by
     autovacuum), so the last page number may be off by the estimate's error. Filtered and
     searched lists, small tables and other databases are counted exactly.
+
+    `remember(name, compute)`, if given, keeps the table's row estimate (see table_rows) in a
+    cache of the caller's, e.g. per data version.
     """
 
     estimate_above = 100_000
+
+    def __init__(self, *args, remember=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.remember = remember
 
     @cached_property
     def count(self):
@@ -30,16 +39,89 @@ class LargeTablePaginator(Paginator):
         query = queryset.query
         if query.where or query.distinct or query.combinator or query.is_sliced or query.group_by:
             return None
-        connection = connections[queryset.db]
-        if connection.vendor != "postgresql":
+        if connections[queryset.db].vendor != "postgresql":
             return None
+        if self.remember is None:
+            rows = self.table_rows(queryset)
+        else:
+            rows = self.remember(
+                f"table-rows:{queryset.model._meta.db_table}", lambda: self.table_rows(queryset)
+            )
+        # reltuples is -1 for a table never vacuumed or analysed.
+        return rows if rows is not None and rows > self.estimate_above else None
+
+    def table_rows(self, queryset):
+        connection = connections[queryset.db]
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
                 [connection.ops.quote_name(queryset.model._meta.db_table)],
             )
             row = cursor.fetchone()
-        # reltuples is -1 for a table never vacuumed or analysed.
-        if row is None or row[0] <= self.estimate_above:
-            return None
-        return row[0]
+        return None if row is None else row[0]
+
+
+def count_sql(queryset):
+    """`SELECT COUNT(*)` of the queryset's rows (groups, if grouped), as SQL and parameters."""
+    sql, params = queryset.order_by().values("pk").query.get_compiler(queryset.db).as_sql()
+    return f"SELECT COUNT(*) FROM ({sql}) AS counted", params
+
+
+class RowCount(RawSQL):
+    """The number of rows of a queryset, as a scalar subquery to select with other rows."""
+
+    def __init__(self, queryset):
+        super().__init__(*count_sql(queryset), output_field=BigIntegerField())
+
+    def get_group_by_cols(self):
+        return []  # one value for the whole query: nothing to group by
+
+
+class PageCountPaginator(LargeTablePaginator):
+    """
+    A LargeTablePaginator whose page query counts the rows too, in a scalar subquery: one
+    statement where Paginator runs two (COUNT, then the page).
+
+    The databases run an uncorrelated subquery once, so the count costs what the COUNT query
+    did, and the page keeps its LIMIT. (COUNT(*) OVER () would instead make the database join
+    and hold every selected row before returning the first: 2 s rather than 0.14 s for a
+    member state's 260,000 tenures out of a million.) A table large enough to be estimated
+    (unfiltered) is not counted at all. A page past the end has no row to carry the count: it
+    is counted apart, to say so.
+    """
+
+    count_alias = "_page_count"
+
+    def page(self, number):
+        queryset = self.object_list
+        if "count" in self.__dict__ or not isinstance(queryset, QuerySet) or self.estimate:
+            return super().page(number)
+        number = self.validate_number_before_counting(number)
+        bottom = (number - 1) * self.per_page
+        try:
+            counted = queryset.annotate(**{self.count_alias: RowCount(queryset)})
+        except EmptyResultSet:  # .none(), or a filter that can match nothing
+            return super().page(number)
+        # As Paginator.page(): the last page takes up to `orphans` more rows.
+        rows = list(counted[bottom : bottom + self.per_page + self.orphans])
+        if rows:
+            self.__dict__["count"] = getattr(rows[0], self.count_alias)
+        elif number == 1:
+            self.__dict__["count"] = 0
+        number = self.validate_number(number)  # past the end: EmptyPage, after a COUNT
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return Page(rows[: top - bottom], number, self)
+
+    def validate_number_before_counting(self, number):
+        """Paginator.validate_number() without the upper bound, which needs the count."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            return self.validate_number(number)  # PageNotAnInteger, with Django's message
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number

@@ -471,6 +471,18 @@ class OfficerResource(RowExportMixin, RegistryResource):
                 return instances[undated]
         return instance
 
+    def complete_instance(self, instance):
+        super().complete_instance(instance)
+        # Imports write in batches, without Officer.save(): the search text is filled here,
+        # on every row validated for writing.
+        instance.search_text = instance.build_search_text()
+
+    def get_bulk_update_fields(self):
+        fields = super().get_bulk_update_fields()
+        if {"name", "designation"} & set(fields):
+            fields = sorted({*fields, "search_text"})
+        return fields
+
     def save_instance(self, instance, is_create, row, **kwargs):
         super().save_instance(instance, is_create, row, **kwargs)
         if (

@@ -1,6 +1,9 @@
-"""Bump the data version (ETag and Last-Modified of the public pages) on every change."""
+"""
+Bump the data version (ETag and Last-Modified of the public pages) on every change; fill an
+officer's search text on raw saves too.
+"""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from .models import (
     Agreement,
@@ -25,7 +28,14 @@ def record_m2m_change(sender, action, using="default", **kwargs):
         touch_registry(using)
 
 
+def fill_search_text(sender, instance, raw=False, **kwargs):
+    # Fixtures and restored backups are saved raw, which skips Officer.save().
+    if raw:
+        instance.search_text = instance.build_search_text()
+
+
 def connect():
+    pre_save.connect(fill_search_text, sender=Officer, dispatch_uid="registry-search-text")
     for model in TRACKED_MODELS:
         post_save.connect(
             record_change, sender=model, dispatch_uid=f"registry-version-save-{model.__name__}"

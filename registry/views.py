@@ -13,6 +13,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connections
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -25,7 +26,7 @@ from django_filters.views import FilterView
 from . import maps, popolo
 from .filters import AgreementFilter, CityFilter, MemberStateFilter, OfficerFilter, SourceFilter
 from .models import Agreement, City, DataVersion, MemberState, Network, Officer, Source
-from .pagination import LargeTablePaginator
+from .pagination import PageCountPaginator, count_sql
 from .resources import export_response
 
 # Conditional GET -----------------------------------------------------------------------------
@@ -58,6 +59,7 @@ class ConditionalGetMixin:
         if request.method not in ("GET", "HEAD"):
             return super().dispatch(request, *args, **kwargs)
         etag, last_modified = registry_validators()
+        self.etag = etag
         response = get_conditional_response(
             request, etag=etag, last_modified=last_modified.timestamp()
         )
@@ -96,6 +98,23 @@ class ConditionalGetMixin:
             if len(response.content) <= PAGE_CACHE_MAX_BYTES:
                 cache.set(key, (response.content, response["Content-Type"]))
         return response
+
+    def per_version(self, name, compute):
+        """
+        `compute()`, for what depends on the registry's data alone (the network, a filter's
+        choices): kept in the data cache under the ETag read at the start of this request,
+        like a rendered page, so that each process reuses it until any process writes.
+        """
+        etag = getattr(self, "etag", None)
+        if etag is None:  # not a GET: no validators were read
+            return compute()
+        key = "registry-data:" + hashlib.sha256(f"{etag}|{name}".encode()).hexdigest()
+        cache = caches[settings.REGISTRY_DATA_CACHE]
+        cached = cache.get(key)
+        if cached is None:
+            cached = (compute(),)  # a tuple, so that a None answer is kept too
+            cache.set(key, cached)
+        return cached[0]
 
 
 # Point in time ----------------------------------------------------------------------------
@@ -162,9 +181,9 @@ class AsOfMixin:
         }
 
     def get_network(self):
-        if not hasattr(self, "_network"):
-            self._network = Network.objects.order_by("pk").first()
-        return self._network
+        return self.per_version(
+            "network", lambda: Network.objects.prefetch_related("sources").order_by("pk").first()
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -216,10 +235,22 @@ class RegistryListView(PublicPageMixin, DownloadMixin, FilterView):
     """A filtered, paginated list; an invalid filter, date or format answers 400."""
 
     paginate_by = 50
-    # An unfiltered list of a huge table shows an estimated count instead of counting it all.
-    paginator_class = LargeTablePaginator
+    # The count rides on the page's query; an unfiltered list of a huge table shows an
+    # estimated count instead of counting it all.
+    paginator_class = PageCountPaginator
     as_of_in_filter_form = True
     page_kind = ""
+
+    def get_paginator(self, *args, **kwargs):
+        return super().get_paginator(*args, remember=self.per_version, **kwargs)
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        # The member states, cities or parties offered, read once per data version.
+        filterset.use_choices(
+            self.per_version(f"choices:{filterset_class.__name__}", filterset.load_choices)
+        )
+        return filterset
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -269,7 +300,8 @@ class MemberStateListView(RegistryListView):
         return (
             MemberState.objects.with_city_counts(self.as_of)
             .order_by("name")
-            .with_national_representatives(self.as_of)
+            # The list names the representatives; their sources are on the state's page.
+            .with_national_representatives(self.as_of, sources=False)
             .with_sources()
         )
 
@@ -316,19 +348,40 @@ class SourceListView(RegistryListView):
     template_name = "registry/source_list.html"
 
     def get_queryset(self):
-        return Source.objects.with_supported(self.as_of)
+        return Source.objects.all()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        sources = context["object_list"]
+        ids = [source.pk for source in sources]
+        supported = Source.objects.filter(pk__in=ids).supported_records(self.as_of) if ids else {}
+        for source in sources:
+            source.supports = supported.get(source.pk, {})
+        return context
 
 
 # Pages --------------------------------------------------------------------------------------
 
 
+def count_rows(**querysets):
+    """
+    {name: number of rows} of each queryset (all on one database), from one statement of
+    scalar subqueries rather than one COUNT query each.
+    """
+    database = next(iter(querysets.values())).db
+    selects, params = [], []
+    for name, queryset in querysets.items():
+        sql, query_params = count_sql(queryset)
+        selects.append(f"({sql}) AS {name}")
+        params.extend(query_params)
+    with connections[database].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        row = cursor.fetchone()
+    return dict(zip(querysets, row, strict=True))
+
+
 class HomeView(PublicPageMixin, TemplateView):
     template_name = "registry/home.html"
-
-    def get_network(self):
-        if not hasattr(self, "_network"):
-            self._network = Network.objects.prefetch_related("sources").order_by("pk").first()
-        return self._network
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -343,15 +396,13 @@ class HomeView(PublicPageMixin, TemplateView):
         else:
             officers = officers.current()
         cities = list(cities)
+        counts = count_rows(
+            member_states=MemberState.objects.all(), officers=officers, agreements=agreements
+        )
         context.update(
             cities=cities,
             map=maps.build_map(cities),
-            counts={
-                "member_states": MemberState.objects.count(),
-                "cities": len(cities),
-                "officers": officers.count(),
-                "agreements": agreements.count(),
-            },
+            counts={**counts, "cities": len(cities)},
         )
         return context
 

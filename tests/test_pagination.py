@@ -1,9 +1,10 @@
 import pytest
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from registry.models import Officer
-from registry.pagination import LargeTablePaginator
+from registry.models import MemberState, Officer
+from registry.pagination import LargeTablePaginator, PageCountPaginator
 
 from . import factories
 
@@ -93,3 +94,77 @@ def test_public_list_count_is_exact_below_the_threshold(founding, client):
     text = client.get("/officers/", {"current": "all"}).content.decode()
     assert f">{Officer.objects.count()} tenures" in text
     assert "About" not in text
+
+
+# The count on the page's query ---------------------------------------------------------------
+
+
+@pytest.fixture
+def five_officers():
+    city = factories.city()
+    for name in "ABCDE":
+        factories.officer(name=name, city=city)
+    return Officer.objects.filter(city=city).order_by("name")
+
+
+def test_a_page_and_its_count_come_from_one_query(five_officers, django_assert_num_queries):
+    paginator = PageCountPaginator(five_officers, 2)
+    with django_assert_num_queries(1):
+        page = paginator.page(2)
+        assert [o.name for o in page] == ["C", "D"]
+        assert (paginator.count, paginator.num_pages) == (5, 3)
+        assert (page.start_index(), page.end_index(), page.has_next()) == (3, 4, True)
+
+
+def test_the_last_page_takes_the_orphans(five_officers, django_assert_num_queries):
+    paginator = PageCountPaginator(five_officers, 2, orphans=1)
+    with django_assert_num_queries(1):
+        page = paginator.page(2)
+        assert [o.name for o in page] == ["C", "D", "E"]
+        assert paginator.num_pages == 2 and not page.has_next()
+    with django_assert_num_queries(1):
+        assert [o.name for o in PageCountPaginator(five_officers, 2, orphans=1).page(1)] == [
+            "A",
+            "B",
+        ]
+
+
+def test_an_empty_list_has_one_empty_page(five_officers, django_assert_num_queries):
+    paginator = PageCountPaginator(five_officers.none(), 2)
+    page = paginator.page(1)
+    assert list(page) == [] and paginator.count == 0
+    empty = PageCountPaginator(Officer.objects.filter(name="nobody"), 2)
+    with django_assert_num_queries(1):
+        assert list(empty.page(1)) == [] and empty.count == 0
+
+
+def test_pages_out_of_range_are_refused_as_by_django(five_officers):
+    with pytest.raises(EmptyPage):
+        PageCountPaginator(five_officers, 2).page(4)  # counted apart, to say so
+    with pytest.raises(EmptyPage):
+        PageCountPaginator(five_officers, 2).page(0)
+    with pytest.raises(PageNotAnInteger):
+        PageCountPaginator(five_officers, 2).page("x")
+    assert [o.name for o in PageCountPaginator(five_officers, 2).page("3")] == ["E"]
+
+
+def test_a_grouped_queryset_counts_its_groups(founding):
+    states = MemberState.objects.with_city_counts().order_by("name")
+    paginator = PageCountPaginator(states, 3)
+    page = paginator.page(1)
+    assert paginator.count == MemberState.objects.count() == 10
+    assert [s.city_count for s in page] == [s.city_count for s in states[:3]]
+
+
+@on_postgresql
+def test_an_estimated_table_is_not_counted_on_its_page(three_officers):
+    analyze_officers()
+
+    class EstimateAlwaysWithCount(PageCountPaginator):
+        estimate_above = 0
+
+    paginator = EstimateAlwaysWithCount(Officer.objects.order_by("name"), 2)
+    with CaptureQueriesContext(connection) as queries:
+        assert [o.name for o in paginator.page(1)] == ["A", "B"]
+    assert paginator.estimate == 3
+    assert counts_run(queries) == []

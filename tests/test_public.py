@@ -4,6 +4,8 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -191,6 +193,44 @@ def test_sources_page_lists_every_source_with_what_it_supports(client, founding)
     assert "Australia" in article
     founding_article = html[html.index('id="asean-smart-cities-network-article"') :]
     assert "26 cities" in founding_article[: founding_article.index("</article>")]
+
+
+@pytest.mark.parametrize("day", [None, datetime.date(2018, 7, 8)])
+def test_what_a_source_supports_is_what_its_relations_hold(founding, day):
+    """supported_records() (one UNION) lists what prefetching each relation listed."""
+    state = MemberState.objects.get(code="TH")
+    source = Source.objects.get(slug="asean-smart-cities-network-article")
+    representative = factories.officer(name="Somsak", member_state=state)
+    representative.sources.add(source)
+    supported = Source.objects.all().supported_records(day)
+    for source in Source.objects.all():
+        cities = source.cities.all()
+        officers = source.officers.all()
+        agreements = source.agreements.all()
+        if day:
+            cities = cities.pilot_on(day)
+            officers = officers.in_post_on(day)
+            agreements = agreements.signed_by(day)
+        expected = {
+            "networks": list(source.networks.all()),
+            "member_states": list(source.member_states.all()),
+            "cities": list(cities),
+            "officers": list(officers),
+            "agreements": list(agreements),
+            "organisations": list(source.organisations.all()),
+        }
+        records = supported.get(source.pk, {kind: [] for kind in expected})
+        for kind, items in expected.items():
+            assert [r.pk for r in records[kind]] == [r.pk for r in items], (source, kind)
+        # What the page shows of each: names, posts ("Chief Smart City Officer, Bangkok"), links.
+        for kind in ("member_states", "cities", "officers", "agreements"):
+            assert [(str(r), r.get_absolute_url()) for r in records[kind]] == [
+                (str(r), r.get_absolute_url()) for r in expected[kind]
+            ]
+        assert [c.member_state.name for c in records["cities"]] == [
+            c.member_state.name for c in expected["cities"]
+        ]
+    assert any(o.pk == representative.pk for s in supported.values() for o in s["officers"])
 
 
 def test_every_fact_shows_when_it_was_last_verified_and_stale_ones_are_marked(client, founding):
@@ -459,6 +499,71 @@ def test_queries_per_page_do_not_grow_with_the_number_of_rows(client, founding, 
     add_cities(2000)
     assert City.objects.count() == 2000
     assert count_queries(client, path) == small
+
+
+# Each list page's own pages and filters: what a page costs when the page cache cannot answer.
+LIST_PAGES = [
+    "/",
+    "/member-states/",
+    "/cities/",
+    "/cities/?member_state=th&q=a&as_of=2018-07-08",
+    "/officers/",
+    "/officers/?q=philippines",
+    "/officers/?member_state=th&city=bangkok&role=csco",
+    "/officers/?current=all&as_of=2018-07-08",
+    "/agreements/",
+    "/agreements/?party=jetro&kind=mou",
+    "/sources/",
+    "/sources/?as_of=2018-07-08",
+]
+
+
+def built_page_queries(client, path, assert_max_num_queries):
+    client.get(path)  # loads the data cache: the network, the filters' choices
+    caches[settings.REGISTRY_PAGE_CACHE].clear()
+    with assert_max_num_queries(4) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    assert response.context is not None  # rendered, not from the page cache
+    return len(captured)
+
+
+@pytest.mark.parametrize("path", LIST_PAGES)
+def test_a_list_page_is_built_in_at_most_four_queries_at_any_size(
+    client, founding, path, django_assert_max_num_queries
+):
+    small = built_page_queries(client, path, django_assert_max_num_queries)
+    add_cities(2000)
+    assert built_page_queries(client, path, django_assert_max_num_queries) == small
+
+
+def test_the_filters_choices_follow_the_data(client, founding):
+    """The city choices come from a cache keyed by the data version: a write retires them."""
+    assert b"Khon Kaen" not in client.get("/officers/").content
+    khon_kaen = factories.city(
+        name="Khon Kaen", slug="khon-kaen", member_state=MemberState.objects.get(code="TH")
+    )
+    response = client.get("/officers/", {"city": "khon-kaen"})
+    assert response.status_code == 200
+    assert b'<option value="khon-kaen" selected>Khon Kaen, Thailand</option>' in response.content
+    khon_kaen.delete()
+    response = client.get("/officers/", {"city": "khon-kaen"})
+    assert response.status_code == 400
+    assert "There is no city “khon-kaen”." in response.content.decode()
+
+
+def test_the_home_page_counts_match_the_tables(client, founding):
+    counts = client.get("/").context["counts"]
+    assert counts == {
+        "member_states": MemberState.objects.count(),
+        "cities": City.objects.count(),
+        "officers": Officer.objects.current().count(),
+        "agreements": Agreement.objects.count(),
+    }
+    day = datetime.date(2018, 7, 8)
+    counts = client.get("/", {"as_of": day.isoformat()}).context["counts"]
+    assert counts["officers"] == Officer.objects.in_post_on(day).count()
+    assert counts["agreements"] == Agreement.objects.signed_by(day).count()
 
 
 def test_an_unchanged_page_is_served_from_the_page_cache_after_one_query(
