@@ -154,7 +154,7 @@ def test_filtered_ordered_and_annotated_querysets_keep_their_rows_and_order(vari
         City.objects.with_state().order_by("-latitude"),
         MemberState.objects.with_city_counts(None).order_by("name").with_sources(),
         Agreement.objects.with_parties().with_sources().filter(amount__isnull=False),
-        Source.objects.with_supported(None),
+        Source.objects.order_by("-published_on", "title"),
     ]
     for queryset in querysets:
         resource_class = RESOURCE_FOR_MODEL[queryset.model]
