@@ -5,9 +5,10 @@ bench/results.md and as plain text for the terminal.
 """
 
 import datetime
+import json
 import os
 import platform
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -171,8 +172,27 @@ def render_text(report):
     return "\n".join(out) + "\n"
 
 
-def write(report, path):
+def write(report, path, section_names=()):
+    """
+    The Markdown report, and beside it (same name, .json) the measurements it was made from,
+    so that `python -m bench --rewrite` can judge the targets again without measuring again.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_markdown(report), encoding="utf-8")
+    measured = {**asdict(report), "section_names": list(section_names)}
+    del measured["targets"]
+    path.with_suffix(".json").write_text(
+        json.dumps(measured, indent=1, default=str) + "\n", encoding="utf-8"
+    )
     return path
+
+
+def read_measurements(path):
+    """(report without targets, {section name: Section}) from a file write() made."""
+    measured = json.loads(Path(path).read_text(encoding="utf-8"))
+    names = measured.pop("section_names")
+    sections = [Section(**section) for section in measured.pop("sections")]
+    report = Report(**measured)
+    report.sections = sections
+    return report, dict(zip(names, sections, strict=True))

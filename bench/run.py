@@ -4,6 +4,7 @@
     python -m bench                 # full sizes, writes bench/results.md (make bench)
     python -m bench --quick         # small sizes, writes bench/out/quick.md (make bench-quick)
     python -m bench --only import   # some sections only
+    python -m bench --rewrite       # the report again from its .json, targets judged afresh
 
 The database named by BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/ascn_bench,
 ascn_bench_quick with --quick) is dropped and recreated: its name must start with ascn_bench.
@@ -132,7 +133,24 @@ def parse_args(argv):
     parser.add_argument("--only", help=f"comma-separated sections: {', '.join(SECTIONS)}")
     parser.add_argument("--seed", type=int, default=None, help="data generator seed")
     parser.add_argument("--database-url", default=None, help="overrides BENCH_DATABASE_URL")
+    parser.add_argument(
+        "--rewrite",
+        action="store_true",
+        help="judge the targets again from the measurements kept beside the report (its .json) "
+        "and rewrite the report, measuring nothing",
+    )
     return parser.parse_args(argv)
+
+
+def rewrite(out, sizes):
+    """The report again from its kept measurements, with the targets' current explanations."""
+    from bench import results, targets
+
+    report, by_name = results.read_measurements(out.with_suffix(".json"))
+    report.targets = targets.evaluate(by_name, sizes)
+    results.write(report, out, by_name)
+    print(results.render_text(report))
+    return 0
 
 
 def main(argv=None):
@@ -148,6 +166,8 @@ def main(argv=None):
     unknown = set(only) - set(SECTIONS)
     if unknown:
         raise SystemExit(f"unknown sections: {', '.join(sorted(unknown))}")
+    if args.rewrite:
+        return rewrite(out, sizes)
 
     env = bench_env(database_url)
     os.environ.update(env)
@@ -193,7 +213,7 @@ def main(argv=None):
         ctx.log(f"{name}: {time.monotonic() - section_started:.0f} s")
     report.sections = list(by_name.values())
     report.targets = targets.evaluate(by_name, sizes)
-    results.write(report, out)
+    results.write(report, out, by_name)
     print(results.render_text(report))
     ctx.log(
         f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out} "

@@ -12,15 +12,19 @@ FLAT_RATIO, FLAT_SLACK_MIB = 1.25, 5.0
 # profiling the cases (bench/results.md is committed with them). Shown only when missed.
 WHY = {
     "import-new": (
-        "Why: the import is django-import-export's per-row machinery (issue 3 extends it, as "
-        "asked, rather than rewriting it): a profile of 20,000 rows puts about 55% of the time "
-        "in import_row() (per-field Field.clean/save on a model instance), 10% in full_clean(), "
-        "and 28% in bulk_create(), half of that compiling the INSERT in Python; COPY only "
-        "parses text. The ratio also moves with the floor: the trigram search indexes make COPY "
-        "itself several times slower (the two *reference* rows), and without them the import "
-        "would be a smaller share of a faster COPY. What would close it: a persist_new() that "
-        "writes validated rows with COPY (the INSERT compile goes), and reading fields straight "
-        "into instances for the plain text and date columns instead of through Field.save()."
+        "Why: new rows and their historical records are now written with COPY "
+        "(registry/imports/pgcopy.py), so what is left is django-import-export's per-row "
+        "machinery, which issue 3 extends rather than replaces. A profile of the 50,000-row "
+        "file puts about 55% of the time in import_row() (a model instance per row, each cell "
+        "through its widget, full_clean() a quarter of that), about 26% in the writes (half of "
+        "it the server maintaining the trigram index on search_text, which slows the floor "
+        "itself about fourfold: see the two *reference* rows), and 7% in reading and "
+        "normalising the cells. Small cuts tried on top (full_clean() skipping non-editable "
+        "fields, the member-state lookup memoised) measured within the run-to-run noise and "
+        "were not kept. What would close it: validating a file column by column (each distinct "
+        "value cleaned once, the model's checks run over whole columns) and building the COPY "
+        "rows from the cleaned columns with no model instance per row: a second import path "
+        "that would have to repeat every check and message of the row path."
     ),
     "export-csv": (
         "Why: export_rows() reads values_list() tuples in one query (registry/exports.py) and "

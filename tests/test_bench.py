@@ -161,6 +161,29 @@ def test_markdown_report_has_machine_versions_tables_and_targets(tmp_path):
     assert "Skipped: no wrk" in lines
 
 
+def test_rewrite_judges_the_targets_again_from_the_kept_measurements(tmp_path):
+    from bench.run import rewrite
+
+    path = results.write(sample_report(), tmp_path / "results.md", ["import", "pages"])
+    before = path.read_text(encoding="utf-8")
+    report, by_name = results.read_measurements(path.with_suffix(".json"))
+    assert by_name["import"].rows == sample_report().sections[0].rows
+    assert by_name["pages"].skipped == "no wrk"
+
+    rewrite(path, QUICK)
+
+    after = path.read_text(encoding="utf-8")
+
+    # The tables are the same measurements; the targets are judged afresh from them.
+    def tables(text):
+        return [line for line in text.splitlines() if line.startswith("|")]
+
+    assert tables(after) == tables(before)
+    assert "| psycopg COPY (floor) | 10 | 12,346 |  |" in tables(after)
+    assert "A target" not in after
+    assert "- **not measured**: CSV import of new rows at least 25% of COPY's rate" in after
+
+
 def test_text_report_aligns_columns():
     text = results.render_text(sample_report())
     table = [line for line in text.splitlines() if line.startswith("  Case") or "COPY" in line]
