@@ -17,6 +17,7 @@ from django.db import connections
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.functional import cached_property
 from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -148,10 +149,15 @@ class AsOfMixin:
 
     as_of_in_filter_form = False
 
-    def setup(self, request, *args, **kwargs):
-        super().setup(request, *args, **kwargs)
-        self.as_of_form = AsOfForm(request.GET)
-        self.as_of = self.as_of_form.cleaned_data["as_of"] if self.as_of_form.is_valid() else None
+    # Read when a page is rendered, not before: a page answered from the page cache (whose
+    # key holds the query string) or with a 304 has no use for the form.
+    @cached_property
+    def as_of_form(self):
+        return AsOfForm(self.request.GET)
+
+    @cached_property
+    def as_of(self):
+        return self.as_of_form.cleaned_data["as_of"] if self.as_of_form.is_valid() else None
 
     def get(self, request, *args, **kwargs):
         if not self.as_of_in_filter_form and not self.as_of_form.is_valid():

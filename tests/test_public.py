@@ -439,6 +439,22 @@ def test_validators_come_from_the_database_so_every_process_agrees(client, found
     assert "no-cache" in response["Cache-Control"]
 
 
+def test_the_current_data_version_reads_what_the_orm_stores(db):
+    DataVersion.objects.all().delete()
+    empty = DataVersion.current()
+    assert (empty.version, empty.changed_at.year) == (0, 2018)
+    touch_registry()
+    touch_registry()
+    stored = DataVersion.objects.get(name="registry")
+    current = DataVersion.current()
+    assert (current.pk, current.version, current.changed_at) == (
+        stored.pk,
+        2,
+        stored.changed_at,
+    )
+    assert timezone.is_aware(current.changed_at)
+
+
 def test_errors_carry_no_validators(client, founding):
     assert not client.get("/cities/?member_state=zz").has_header("ETag")
     assert not client.get("/cities/atlantis/").has_header("ETag")
