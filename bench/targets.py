@@ -34,11 +34,10 @@ WHY = {
         "iterator()* row of the same run, which has no rendering at all."
     ),
     "export-xlsx": (
-        "Why: the rows are the CSV export's, written with openpyxl's write-only mode; a profile "
-        "puts over 80% of the time in openpyxl itself (a cell object and an XML element per "
-        "value, serialised by et_xmlfile; lxml does not make it faster), so the export runs "
-        "close to the *reference: openpyxl write-only* row, whose share the detail gives. What "
-        "would close it: a faster XLSX writer than openpyxl's, or a busy machine left idle."
+        "Why: the rows are the CSV export's, written with XlsxWriter's constant-memory mode "
+        "(registry/spreadsheets.py write_xlsx()), about twice the *reference: openpyxl "
+        "write-only* row on a quiet machine; most of the time is the XML of each cell. A miss "
+        "means a busy machine: compare with the reference's share in the detail."
     ),
     "export-memory": (
         "Why: CSV and JSON stream from a server-side cursor and XLSX is written row by row into "
@@ -46,26 +45,25 @@ WHY = {
         "path holds rows, e.g. list(rows) before a writer."
     ),
     "page-rps": (
-        "Why: the trivial view does no work (about 0.3 ms); a list page runs 7 to 8 queries and "
-        "renders 50 records with their current officers, sources and a filter form, 20 to 100 ms "
-        "of CPU on this 2-core machine that gunicorn shares with PostgreSQL and wrk. The officer "
-        "list's city filter still lists every city (2,000 options, most of its 150 KB), and the "
-        "search folds five fields of every current holder (see the scale table). What would "
-        "close it: the pages only change when the data does and already carry an ETag from the "
-        "data version, so a server-side cache of each rendered page keyed by that version "
-        "(Django's cache framework) would serve repeat requests at close to the trivial view's "
-        "rate; a city filter per member state; a stored, trigram-indexed folded search text."
+        "Why: each worker renders a page once per data version and then answers it from the "
+        "page cache (registry/views.py). What a cached answer still costs beyond the trivial "
+        "view is one statement to the shared database, the data version, which is what keeps "
+        "every process from serving a page older than the last write (the app is stateless), "
+        "and the page's 30 to 150 KB against the trivial view's 2 bytes. The version is read "
+        "with one plain statement (DataVersion.current()) and nothing else runs before the "
+        "cache. What would close it: not asking the database on every request, e.g. reading "
+        "the version at most once a second per process, which would let a process serve a "
+        "page up to a second older than an edit (a product decision the registry has not "
+        "taken), or a caching reverse proxy that revalidates with the ETag."
     ),
     "page-p99": (
-        "Why: the same per-request work, queued: 8 connections share 2 sync workers, so a "
-        "request waits for the ones ahead of it. What would close it: the page cache above."
+        "Why: requests queue behind one another: 8 connections on 2 sync workers, which share "
+        "2 cores with PostgreSQL and wrk. What would close it: more workers or cores."
     ),
     "page-queries": (
-        "Why: the data version (for the ETag), the page, its count, and the prefetches each list "
-        "shows (cities' officers and sources, officers' sources) plus the filter form's choices: "
-        "all constant in the number of rows, but more than 4. What would close it: dropping the "
-        "sources from the list pages (they are on each record's page) or the page cache above, "
-        "which answers repeat requests with one query."
+        "Why: an uncached list page runs the data version, the page with its count, and the "
+        "prefetches it shows; the network and the filters' choices come from the data cache "
+        "(registry/views.py per_version()). A miss means a list gained a query outside it."
     ),
     "scale-count": (
         "Why: a page that counts an unfiltered officer table. What would close it: "

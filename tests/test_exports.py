@@ -259,6 +259,22 @@ def test_xlsx_replaces_characters_that_xml_cannot_hold(founding):
     assert sheet["note"] == ["bell\ufffd, vertical tab\ufffd, \ufffd"]
 
 
+def test_xlsx_writes_text_as_text_never_as_a_formula_link_or_number():
+    from openpyxl import load_workbook
+
+    from registry.spreadsheets import write_xlsx
+
+    data = write_xlsx([("t", ["cell"], [["=1+1"], ["https://example.org"], ["0012"], [7]])])
+    cells = [row[0] for row in load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2)]
+    assert [(c.value, c.data_type) for c in cells] == [
+        ("=1+1", "s"),
+        ("https://example.org", "s"),
+        ("0012", "s"),
+        (7, "n"),
+    ]
+    assert all(c.hyperlink is None for c in cells)
+
+
 def test_public_json_download_streams_in_chunks_with_urls(varied):
     response = Client().get("/officers/", {"format": "json", "current": "all"})
     chunks = list(response.streaming_content)
