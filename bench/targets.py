@@ -130,6 +130,13 @@ def _not_measured(name, reason):
     return Target(name, NOT_MEASURED, reason)
 
 
+def _share_target(key, name, share, floor, of):
+    """A target that a share must reach: met or missed, with the share and its ratio."""
+    return _target(
+        key, name, share >= floor, f"{share:.0%} of {of} ({share / floor:.2f}× the target)"
+    )
+
+
 def import_targets(section):
     out = []
     csv_new = "project import, CSV, new"
@@ -142,28 +149,14 @@ def import_targets(section):
         out.append(_not_measured(name, reason or "COPY not measured"))
     else:
         share = _rate(section, csv_new) / copy
-        out.append(
-            _target(
-                "import-new",
-                name,
-                share >= 0.25,
-                f"{share:.0%} of COPY ({share / 0.25:.2f}× the target)",
-            )
-        )
+        out.append(_share_target("import-new", name, share, 0.25, "COPY"))
     name = "CSV updates at least half the rate of new rows"
     reason = _skipped(section, csv_changed, "import") or _skipped(section, csv_new, "import")
     if reason:
         out.append(_not_measured(name, reason))
     else:
         share = _rate(section, csv_changed) / _rate(section, csv_new)
-        out.append(
-            _target(
-                "import-update",
-                name,
-                share >= 0.5,
-                f"{share:.0%} of the new-row rate ({share / 0.5:.2f}× the target)",
-            )
-        )
+        out.append(_share_target("import-update", name, share, 0.5, "the new-row rate"))
     name = "At most 0.05 queries per row (project import, every case)"
     project = [
         r
@@ -184,14 +177,7 @@ def import_targets(section):
         out.append(_not_measured(name, reason))
     else:
         share = _rate(section, xlsx_new) / _rate(section, csv_new)
-        out.append(
-            _target(
-                "import-xlsx",
-                name,
-                share >= 0.7,
-                f"{share:.0%} of CSV ({share / 0.7:.2f}× the target)",
-            )
-        )
+        out.append(_share_target("import-xlsx", name, share, 0.7, "CSV"))
     return out
 
 
