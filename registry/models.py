@@ -2,7 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, models, router
+from django.db import DatabaseError, connections, models, router
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -1012,12 +1012,11 @@ class DataVersion(models.Model):
         the database's answer.
         """
         connection = connections[router.db_for_read(cls)]
-        table = connection.ops.quote_name(cls._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, version, changed_at FROM {table} WHERE name = %s", [REGISTRY_VERSION]
-            )
-            row = cursor.fetchone()
+        sql = (
+            f"SELECT id, version, changed_at FROM {connection.ops.quote_name(cls._meta.db_table)} "
+            "WHERE name = %s"
+        )
+        row = first_statement_checks_connection(connection, sql, [REGISTRY_VERSION])
         if row is None:
             return cls(name=REGISTRY_VERSION, version=0, changed_at=STARTED_AT)
         pk, version, changed_at = row
@@ -1029,6 +1028,37 @@ class DataVersion(models.Model):
 
 
 REGISTRY_VERSION = "registry"
+
+
+def first_statement_checks_connection(connection, sql, params):
+    """
+    The one row `sql` answers, run as the connection's health check too.
+
+    With CONN_HEALTH_CHECKS, Django sends "SELECT 1" before the first statement of a request
+    on a reused connection, a round trip as long as the version read itself. Here the version
+    read is the check: if it fails on a reused connection outside a transaction, the
+    connection is closed, as Django's check would have done, and the read runs once more on a
+    fresh one. An error that is not the connection's repeats and is raised.
+    """
+    checking = (
+        connection.health_check_enabled
+        and not connection.health_check_done
+        and connection.connection is not None
+        and not connection.in_atomic_block
+    )
+    if checking:
+        connection.health_check_done = True
+        try:
+            return _fetch_one(connection, sql, params)
+        except DatabaseError:
+            connection.close()
+    return _fetch_one(connection, sql, params)
+
+
+def _fetch_one(connection, sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 # When no change has been recorded yet (an empty table): a fixed point, not "now", so the
