@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from import_export import tmp_storages
 from import_export.formats import base_formats
 
+from . import collector
+
 # A text cell that begins with one of these is run as a formula by Excel, LibreOffice or Google
 # Sheets ("CSV injection"). Such text is written with a leading apostrophe, which the import
 # removes again; text that already begins with an apostrophe gets one more, so the escape can be
@@ -175,6 +177,7 @@ def dataset_from_rows(rows, title=""):
     return dataset
 
 
+@collector.paused()
 def read_csv(in_stream):
     text = decode_text(as_bytes(in_stream), "CSV")
     try:
@@ -186,6 +189,7 @@ def read_csv(in_stream):
     return dataset_from_rows(rows)
 
 
+@collector.paused()
 def read_json(in_stream):
     text = decode_text(as_bytes(in_stream), "JSON")
     try:
@@ -419,6 +423,7 @@ def read_workbook(in_stream, format_name="XLSX"):
     return sheets
 
 
+@collector.paused()
 def read_single_sheet(in_stream, format_name, wanted=None):
     """The one sheet of a workbook to import into one table: the only one, or `wanted`."""
     sheets = read_workbook(in_stream, format_name)

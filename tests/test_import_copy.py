@@ -197,3 +197,13 @@ def test_statements_grow_by_batches_not_rows(founding):
     # Per batch of 1,000 rows: its savepoints, ids for the records and for their history,
     # and the two COPYs.
     assert len(three_batches) - len(one_batch) == 2 * 8
+
+
+def test_each_table_s_id_sequence_is_looked_up_once_per_import(founding):
+    statements = count_statements(closed_tenures(2900))
+    lookups = [sql for sql in statements if "pg_get_serial_sequence" in sql]
+    reservations = [sql for sql in statements if "nextval(" in sql]
+    # The records' and the history's sequences, then ids for three batches of each.
+    assert len(lookups) == 2
+    assert len(reservations) == 6
+    assert all("pg_get_serial_sequence" not in sql for sql in reservations)

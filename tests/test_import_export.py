@@ -2,6 +2,7 @@
 
 import csv
 import datetime
+import gc
 import html
 import io
 import json
@@ -16,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models.signals import post_init
 from django.http import StreamingHttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -23,6 +25,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from registry import collector
 from registry.models import Agreement, City, MemberState, Network, Officer, Source
 from registry.resources import (
     RESOURCES,
@@ -459,6 +462,145 @@ def test_authorize_is_the_one_hook_that_can_refuse_a_row(founding):
     result = ThaiCitiesOnly().import_data(read_back(csv_bytes(rows), "csv"))
     assert "line 3, column member_state: You may only edit Thai cities." in result.report()
     assert registry_state() == before
+
+
+# Speed: the work of each row -----------------------------------------------------------------
+
+
+def errors_of(check):
+    try:
+        check()
+    except ValidationError as error:
+        return error.message_dict
+    return {}
+
+
+def bad_officers():
+    return [
+        Officer(name="x" * 201, role="mayor", city_id=1),
+        Officer(name="", designation="y" * 501, role=Officer.Role.CSCO, member_state_id=1),
+        Officer(name="Ok", start_date="2020-13-01", version=-1, city_id=1),
+        Officer(name="Ok", role=Officer.Role.NATIONAL_REPRESENTATIVE, member_state_id=1),
+    ]
+
+
+def test_the_import_checks_each_record_as_full_clean_does(founding):
+    resource = OfficerResource()
+    resource.reset_import_state()
+    relations = {f.name for f in Officer._meta.get_fields() if f.is_relation}
+    for ours, django in zip(bad_officers(), bad_officers(), strict=True):
+        expected = errors_of(
+            lambda o=django: o.full_clean(
+                exclude=relations, validate_unique=False, validate_constraints=False
+            )
+        )
+        assert errors_of(lambda o=ours: resource.full_clean(o)) == expected
+    # The second time round every value is remembered: the same answers.
+    for ours, django in zip(bad_officers(), bad_officers(), strict=True):
+        expected = errors_of(
+            lambda o=django: o.full_clean(
+                exclude=relations, validate_unique=False, validate_constraints=False
+            )
+        )
+        assert errors_of(lambda o=ours: resource.full_clean(o)) == expected
+
+
+def test_an_unhashable_value_is_checked_without_being_remembered(founding):
+    resource = OfficerResource()
+    resource.reset_import_state()
+    officer = Officer(name=["a", "list"], role=Officer.Role.CSCO)
+    resource.clean_fields(officer)
+    assert officer.name == "['a', 'list']"
+    assert not any(key[0] == "name" for key in resource.cleaned_values)
+
+
+def test_each_distinct_value_of_a_column_is_checked_once_per_file(founding, monkeypatch):
+    role = Officer._meta.get_field("role")
+    checked = []
+    clean = role.clean
+    monkeypatch.setattr(
+        role, "clean", lambda value, instance: checked.append(value) or clean(value, instance)
+    )
+    result = import_file(OfficerResource, officer_rows(40), dry_run=True)
+    assert not result.refused, result.report()
+    assert checked == ["csco"]
+
+
+def test_rows_that_share_a_bad_value_each_report_it(founding):
+    long_name = "x" * 201
+    rows = [
+        ["name", "city", "member_state"],
+        [long_name, "Bangkok", "TH"],
+        [long_name, "Phuket", "TH"],
+    ]
+    before = registry_state()
+    report = import_file(OfficerResource, csv_bytes(rows)).report()
+    for line in (2, 3):
+        assert (
+            f"line {line}, column name: The text is 201 characters long; at most 200 are allowed"
+            in report
+        )
+    assert registry_state() == before
+
+
+def test_a_new_record_is_a_fresh_copy_of_what_the_model_gives(founding):
+    resource = OfficerResource()
+    resource.reset_import_state()
+    made = [resource.init_instance() for _ in range(3)]
+    fields = [f.attname for f in Officer._meta.concrete_fields]
+    expected = [getattr(Officer(), name) for name in fields]
+    for instance in made:
+        assert [getattr(instance, name) for name in fields] == expected
+        assert instance._state.adding and instance._state.db is None
+    made[1].name = "Changed"
+    made[1].city = City.objects.first()
+    assert made[2].name == "" and made[2].city_id is None
+    assert resource.init_instance().name == ""
+    assert len({id(instance._state) for instance in made}) == 3
+
+
+def test_a_model_with_init_listeners_gets_model_itself(founding):
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(listener, sender=Officer)
+    try:
+        resource = OfficerResource()
+        resource.reset_import_state()
+        made = [resource.init_instance() for _ in range(3)]
+    finally:
+        post_init.disconnect(listener, sender=Officer)
+    assert seen == made
+
+
+def test_an_import_runs_with_the_cyclic_collector_paused_and_restores_it(founding, monkeypatch):
+    states = []
+    validate = OfficerResource.validate_instance
+
+    def recording(self, *args, **kwargs):
+        states.append(gc.isenabled())
+        return validate(self, *args, **kwargs)
+
+    monkeypatch.setattr(OfficerResource, "validate_instance", recording)
+    assert not import_file(OfficerResource, officer_rows(3)).refused
+    assert states == [False, False, False]
+    assert gc.isenabled()
+
+
+def test_the_collector_is_restored_after_an_error_and_left_off_if_it_was():
+    with pytest.raises(RuntimeError), collector.paused():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector.paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 # Speed: queries per file, not per row -----------------------------------------------------

@@ -4,6 +4,8 @@ change history (attributed to the user and file, see registry.history.recorded_a
 many-to-many rows and their history.
 """
 
+from functools import partial
+
 from django.db import connections, router, transaction
 
 from .. import history
@@ -101,15 +103,18 @@ class BatchWrites:
         """PostgreSQL takes an import's new rows and historical records by COPY."""
         return connections[router.db_for_write(self._meta.model)].vendor == "postgresql"
 
+    def copy_writer(self, write):
+        """A pgcopy writer for this import (which keeps the tables' id sequences), or None."""
+        return partial(write, sequences=self.id_sequences) if self.uses_copy() else None
+
     def persist_new(self, instances, batch_size=None):
         """Every INSERT of an import goes through here, with a historical record per row."""
-        copy = self.uses_copy()
         history.bulk_create_with_history(
             instances,
             self._meta.model,
             batch_size or 1000,
-            insert=pgcopy.copy_insert if copy else None,
-            write_history=pgcopy.copy_history if copy else None,
+            insert=self.copy_writer(pgcopy.copy_insert),
+            write_history=self.copy_writer(pgcopy.copy_history),
         )
         # A new record has many-to-many rows only if its row gave some: the others' historical
         # records are complete already (no query for them).
@@ -119,14 +124,13 @@ class BatchWrites:
     def persist_changes(self, instances, field_names, batch_size=None):
         """Every UPDATE of an import goes through here: a new version and a historical record
         per row (call record_m2m_history() once the many-to-many rows are written)."""
-        copy = self.uses_copy()
         history.bulk_update_with_history(
             instances,
             self._meta.model,
             field_names,
             batch_size or 1000,
-            write=update_from_values if copy else None,
-            write_history=pgcopy.copy_history if copy else None,
+            write=update_from_values if self.uses_copy() else None,
+            write_history=self.copy_writer(pgcopy.copy_history),
         )
         self.unrecorded_m2m.extend(instances)
 

@@ -239,6 +239,13 @@ class MemberStateWidget(CachedModelWidget):
     def key(self, value):
         return str(value).strip().upper()
 
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        # Every officer row names a state, some twice (post and key): once per code per file.
+        look_up = super().clean
+        return self.remembered(value, lambda: look_up(value))
+
     def not_found(self, value):
         return _("unknown member state '%(value)s' (use an ISO 3166-1 alpha-2 code, e.g. TH).") % {
             "value": value
