@@ -399,13 +399,22 @@ class OfficerResource(RowExportMixin, RegistryResource):
     def reset_import_state(self):
         super().reset_import_state()
         self.new_cscos = []
+        self.posts = {}
 
     def post_of(self, row):
+        """("city", id) or ("state", id): the post a row names, once per pair of cells a file
+        holds (every row is asked twice, for the records to load and for its key)."""
+        cells = (row.get("city"), row.get("member_state"))
+        if cells not in self.posts:
+            self.posts[cells] = self.find_post(*cells)
+        return self.posts[cells]
+
+    def find_post(self, city, state):
         try:
-            if row.get("city") not in (None, ""):
-                return ("city", self.fields["city"].widget.clean(row["city"], row).pk)
-            if row.get("member_state") not in (None, ""):
-                return ("state", self.fields["member_state"].widget.clean(row["member_state"]).pk)
+            if city not in (None, ""):
+                return ("city", self.fields["city"].widget.clean(city, {"member_state": state}).pk)
+            if state not in (None, ""):
+                return ("state", self.fields["member_state"].widget.clean(state).pk)
         except ValueError:
             return None
         return None

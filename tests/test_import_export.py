@@ -11,6 +11,7 @@ import unicodedata
 from decimal import Decimal
 
 import pytest
+import tablib
 from django.contrib.admin.models import LogEntry
 from django.core.cache import caches
 from django.core.exceptions import ValidationError
@@ -26,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from registry import collector
+from registry.imports import normalise_text
 from registry.models import Agreement, City, MemberState, Network, Officer, Source
 from registry.resources import (
     RESOURCES,
@@ -541,6 +543,30 @@ def test_rows_that_share_a_bad_value_each_report_it(founding):
             in report
         )
     assert registry_state() == before
+
+
+@pytest.mark.parametrize(
+    "cell", ["  plain  ", "'=SUM(A1)", "''quoted", "tab\there", " Hà Nội ", "a\r\nb", "Cafe\u0301"]
+)
+def test_every_text_cell_is_normalised_alike_whatever_its_characters(cell):
+    dataset = tablib.Dataset(["Someone", cell, "Bangkok"], headers=["name", "designation", "city"])
+    OfficerResource().prepare(dataset)
+    assert dataset.dict[0]["designation"] == normalise_text(cell)
+
+
+def test_each_post_a_file_names_is_looked_up_once(founding, monkeypatch):
+    asked = []
+    find_post = OfficerResource.find_post
+
+    def counting(self, city, state):
+        asked.append((city, state))
+        return find_post(self, city, state)
+
+    monkeypatch.setattr(OfficerResource, "find_post", counting)
+    rows = officer_rows(60)
+    assert not import_file(OfficerResource, rows, dry_run=True).refused
+    pairs = {(r["city"], r["member_state"]) for r in csv.DictReader(io.StringIO(rows.decode()))}
+    assert sorted(asked) == sorted(pairs)
 
 
 def test_a_new_record_is_a_fresh_copy_of_what_the_model_gives(founding):

@@ -91,7 +91,10 @@ class FilePreparation:
             blank = True
             for i in keep:
                 value = data[i]
-                if isinstance(value, str):
+                if type(value) is str and value.isascii() and value.isprintable():
+                    # Most cells: printable ASCII is NFC already and holds nothing unstorable.
+                    value = unescape_formula(value.strip())
+                elif isinstance(value, str):
                     if isinstance(value, FormulaCell):
                         self.cell_problems.setdefault(len(rows), {})[raw[i]] = _(
                             "the cell holds a formula (%(formula)s); type the value instead."
