@@ -8,7 +8,7 @@ import json
 import openpyxl
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_script_prefix
 
 from registry.models import City, MemberState, Officer
 from registry.resources import (
@@ -132,6 +132,14 @@ def test_json_has_iso_dates_and_canonical_urls(client, founding):
     mou = next(row for row in agreements if row["kind"] == "mou")
     assert mou["date"] == "2018-07-08"
     assert mou["registry_url"] == "http://testserver/agreements/mou-jetro-undp/"
+
+
+def test_canonical_urls_keep_the_scheme_host_and_prefix_the_site_is_served_under(client, founding):
+    with override_script_prefix("/ascn/"):
+        response = client.get("/cities/", {"member_state": "KH", "format": "json"}, secure=True)
+        cities = json_rows(response)
+    phnom_penh = next(row for row in cities if row["name"] == "Phnom Penh")
+    assert phnom_penh["registry_url"] == "https://testserver/ascn/cities/phnom-penh/"
 
 
 def test_csv_neutralises_formulas_and_xlsx_keeps_numbers(client, founding):
