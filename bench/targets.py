@@ -35,7 +35,7 @@ WHY = {
     ),
     "export-xlsx": (
         "Why: the rows are the CSV export's, written with XlsxWriter's constant-memory mode "
-        "(registry/spreadsheets.py write_xlsx()), about twice the *reference: openpyxl "
+        "(registry/spreadsheets.py write_xlsx()), 1.6 to 2 times the *reference: openpyxl "
         "write-only* row on a quiet machine; most of the time is the XML of each cell. A miss "
         "means a busy machine: compare with the reference's share in the detail."
     ),
