@@ -62,33 +62,41 @@ class BatchWrites:
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if not self.create_instances:
             return
-        try:
-            with self.batch_savepoint():
-                self.persist_new(list(self.create_instances), batch_size)
-                self.flush_m2m()
-                self.record_m2m_history()
-        except Exception as error:
-            self.handle_import_error(result, error, raise_errors)
-        finally:
-            self.create_instances.clear()
+        self.write_batch(
+            lambda: self.persist_new(list(self.create_instances), batch_size),
+            self.create_instances,
+            result,
+            raise_errors,
+        )
 
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if not self.update_instances and not self.pending_m2m:
             return
+
+        def persist():
+            # Rows whose only change is a many-to-many one still get a new version and a
+            # historical record, with no other column written.
+            if self.update_instances:
+                self.persist_changes(
+                    list(self.update_instances), self.get_bulk_update_fields(), batch_size
+                )
+
+        self.write_batch(persist, self.update_instances, result, raise_errors)
+
+    def write_batch(self, persist, batch, result, raise_errors):
+        """
+        `persist()` and the batch's many-to-many rows with their history, in one savepoint; a
+        failure is recorded as the import's error. The batch is emptied either way.
+        """
         try:
             with self.batch_savepoint():
-                if self.update_instances:
-                    # Rows whose only change is a many-to-many one still get a new version
-                    # and a historical record, with no other column written.
-                    self.persist_changes(
-                        list(self.update_instances), self.get_bulk_update_fields(), batch_size
-                    )
+                persist()
                 self.flush_m2m()
                 self.record_m2m_history()
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)
         finally:
-            self.update_instances.clear()
+            batch.clear()
 
     def batch_savepoint(self):
         """
