@@ -42,7 +42,7 @@ check: $(VENV)/.installed
 serve: $(VENV)/.installed
 	DJANGO_ENV=production $(PY) manage.py collectstatic --no-input --verbosity 0
 	DJANGO_ENV=production $(VENV)/bin/gunicorn ascn.wsgi --config ascn/gunicorn.conf.py
-# Benchmarks on PostgreSQL (bench/run.py): BENCH_DATABASE_URL names a database the run may drop
+# Benchmarks on PostgreSQL (bench/cli.py): BENCH_DATABASE_URL names a database the run may drop
 # and recreate (its name must start with ascn_bench). `bench` writes bench/results.md,
 # `bench-quick` (small sizes, run by CI) writes bench/out/quick.md.
 .PHONY: bench bench-quick

@@ -1,1 +1,1 @@
-"""Benchmarks of the ASCN Registry: `python -m bench` (see bench/run.py and README.md)."""
+"""Benchmarks of the ASCN Registry: `python -m bench` (see bench/cli.py and README.md)."""

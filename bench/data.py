@@ -24,6 +24,11 @@ FOUNDING_FIXTURE = ROOT / "fixtures" / "founding_2018.json"
 
 DEFAULT_SEED = 2018
 
+# A founding city and a family name common in the generated data: both always present, so the
+# pages that name them have rows to show at every size.
+CITY_SLUG = "bangkok"
+SEARCH = "Santos"
+
 # The officer import's columns (issue 3's documented spreadsheet format).
 OFFICER_COLUMNS = ["name", "designation", "city", "member_state", "role", "start_date", "end_date"]
 CSCO = "csco"

@@ -226,7 +226,7 @@ def export_targets(section):
 
 def page_targets(section, scale_cities):
     out = []
-    from bench.pages import LIST_PAGES
+    from bench.sections.pages import LIST_PAGES
 
     name = "Public list pages at least 50% of the trivial view's requests/s"
     trivial = _row(section, "trivial Django view (floor)")

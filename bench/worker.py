@@ -7,20 +7,14 @@ result as one JSON line. A fresh process per case keeps cases from disturbing ea
 import json
 import sys
 
-RESULT_MARKER = "BENCH-RESULT "
+from bench.runner import RESULT_MARKER
 
 
 def tasks():
-    from bench import db, exports, imports, pages, scale
+    """Task name -> function: the database's own tasks and every section's."""
+    from bench import db, sections
 
-    return {
-        "setup": db_setup,
-        "load-officers": db.load_officers,
-        **imports.TASKS,
-        **exports.TASKS,
-        **pages.TASKS,
-        **scale.TASKS,
-    }
+    return {"setup": db_setup, "load-officers": db.load_officers, **sections.tasks()}
 
 
 def db_setup(total_cities, seed, recreate=True):

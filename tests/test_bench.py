@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from bench import data, results, targets
-from bench.run import QUICK, best_of
+from bench.runner import QUICK, best_of
 
 SEED = 7
 
@@ -162,7 +162,7 @@ def test_markdown_report_has_machine_versions_tables_and_targets(tmp_path):
 
 
 def test_rewrite_judges_the_targets_again_from_the_kept_measurements(tmp_path):
-    from bench.run import rewrite
+    from bench.cli import rewrite
 
     path = results.write(sample_report(), tmp_path / "results.md", ["import", "pages"])
     before = path.read_text(encoding="utf-8")

@@ -11,12 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from bench.public_pages import PAGES, add_cities
 from registry.models import (
     Agreement,
     City,
     DataVersion,
     MemberState,
-    Network,
     Officer,
     Source,
     touch_registry,
@@ -25,19 +25,6 @@ from registry.models import (
 from . import factories
 
 pytestmark = pytest.mark.django_db
-
-PAGES = [
-    "/",
-    "/member-states/",
-    "/member-states/thailand/",
-    "/cities/",
-    "/cities/kota-kinabalu/",
-    "/officers/",
-    "/officers/?current=all",
-    "/agreements/",
-    "/agreements/mou-jetro-undp/",
-    "/sources/",
-]
 
 
 def text_of(response):
@@ -494,36 +481,6 @@ def test_errors_carry_no_validators(client, founding):
 
 
 # Query counts ---------------------------------------------------------------------------------
-
-
-def add_cities(total):
-    """Grow the registry to `total` cities, each with an officer and a source."""
-    states = list(MemberState.objects.all())
-    network = Network.objects.get()
-    source = Source.objects.get(slug="asean-smart-cities-network-article")
-    start = City.objects.count()
-    cities = City.objects.bulk_create(
-        City(
-            name=f"Town {n}",
-            slug=f"town-{n}",
-            member_state=states[n % len(states)],
-            network=network,
-            latitude=round(-8 + (n % 280) / 10, 2),
-            longitude=round(96 + (n % 290) / 10, 2),
-            pilot_since=datetime.date(2018, 4, 1),
-        )
-        for n in range(start, total)
-    )
-    officers = Officer.objects.bulk_create(
-        Officer(name=f"Officer of {city.slug}", city=city) for city in cities
-    )
-    City.sources.through.objects.bulk_create(
-        City.sources.through(city=city, source=source) for city in cities
-    )
-    Officer.sources.through.objects.bulk_create(
-        Officer.sources.through(officer=officer, source=source) for officer in officers
-    )
-    touch_registry()
 
 
 def count_queries(client, path):

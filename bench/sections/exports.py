@@ -12,10 +12,10 @@ from django.db import connection
 from import_export.formats import base_formats
 
 from bench import data
-from bench.imports import StockOfficerResource
 from bench.measure import measured
 from bench.results import Section, SkipSection
-from bench.run import best_of
+from bench.runner import best_of
+from bench.stock import StockOfficerResource
 from registry.models import Officer
 
 EXPORT_SQL = """

@@ -9,14 +9,14 @@ import io
 from pathlib import Path
 
 from django.db import connection, transaction
-from import_export import fields, resources, widgets
 from import_export.formats import base_formats
 
 from bench import data, db
 from bench.measure import measured
 from bench.results import Section, SkipSection
-from bench.run import best_of
-from registry.models import City, MemberState, Officer
+from bench.runner import best_of
+from bench.stock import StockOfficerResource
+from registry.models import Officer
 
 # Steps of each case, run in order in one worker on a fresh officer table: (label, file, step).
 # "new" is the generated file, "same" the same file again, "changed" the same tenures with
@@ -38,24 +38,6 @@ def project_import(path, file_format):
     if result.refused:
         raise RuntimeError(f"the project import refused {path}:\n{result.report()}")
     return len(dataset), result.summary()
-
-
-class StockOfficerResource(resources.ModelResource):
-    """django-import-export's defaults; foreign keys by a natural field with the stock widget."""
-
-    city = fields.Field(
-        attribute="city", column_name="city", widget=widgets.ForeignKeyWidget(City, "name")
-    )
-    member_state = fields.Field(
-        attribute="member_state",
-        column_name="member_state",
-        widget=widgets.ForeignKeyWidget(MemberState, "code"),
-    )
-
-    class Meta:
-        model = Officer
-        fields = data.OFFICER_COLUMNS
-        import_id_fields = ["city", "member_state", "name", "start_date"]
 
 
 def _read(path):

@@ -5,13 +5,12 @@ watching for COUNT(*) over the whole officer table. Pages are driven by Django's
 inside a worker; database time is the sum of the statements' durations.
 """
 
-import statistics
-
 from django.db import connection
 
 from bench import db
+from bench.client import count_queries, staff_client, uncached_get
+from bench.data import CITY_SLUG, SEARCH
 from bench.measure import QueryLog, is_count_over
-from bench.pages import CITY_SLUG, SEARCH, count_queries, staff_client, uncached_get
 from bench.results import Section
 
 # Pages whose statement count must not grow with the number of cities.
@@ -195,7 +194,3 @@ def db_time_section(ctx):
         f"`{slowest[1]['slowest_sql']}`"
     )
     return result
-
-
-def median(values):
-    return statistics.median(values) if values else None

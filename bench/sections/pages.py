@@ -11,24 +11,15 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.cache import caches
-from django.db import connection
-from django.test import Client
-
-from bench.measure import QueryLog
+from bench.client import count_queries, staff_client
+from bench.data import CITY_SLUG, SEARCH
 from bench.results import Section, SkipSection
+from bench.runner import BENCH_DIR, ROOT
 
-BENCH_DIR = Path(__file__).resolve().parent
 WORKERS = 2
 CONNECTIONS = 8
 TRIVIAL = "/bench/trivial/"
-# A founding city and a family name common in the generated data: both always present.
-CITY_SLUG = "bangkok"
-SEARCH = "Santos"
 
 # (label, path, what a correct answer is): "html", "json" or "text".
 PAGES = [
@@ -50,40 +41,6 @@ def wrk_version():
 
 
 # Worker side ------------------------------------------------------------------------------
-
-
-def staff_client():
-    user, created = get_user_model().objects.get_or_create(
-        username="bench", defaults={"is_staff": True, "is_superuser": True}
-    )
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def uncached_get(client, path):
-    """
-    A request that the rendered-page cache does not answer: what building the page costs (a
-    repeat request costs one query, the data version, whatever the page).
-    """
-    caches[settings.REGISTRY_PAGE_CACHE].clear()
-    return client.get(path)
-
-
-def count_queries(paths, client=None):
-    """
-    Status and SQL statements of each path's second request (the first warms the caches of
-    data that changes only with the data version), not answered from the page cache.
-    """
-    client = client or Client()
-    counted = {}
-    for path in paths:
-        client.get(path)
-        log = QueryLog()
-        with connection.execute_wrapper(log):
-            response = uncached_get(client, path)
-        counted[path] = {"status": response.status_code, "queries": log.count}
-    return counted
 
 
 def page_queries(paths, staff_paths=()):
@@ -138,7 +95,7 @@ class Server:
                 f"--workers={WORKERS}",
                 "--log-level=warning",
             ],
-            cwd=BENCH_DIR.parent,
+            cwd=ROOT,
             env=self.ctx.env,
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
