@@ -44,3 +44,16 @@ def editor_client(client, editor):
 def viewer_client(client, viewer):
     client.force_login(viewer)
     return client
+
+
+@pytest.fixture
+def world():
+    """Two member states and a member-state editor of the first (tests/member_state_world.py)."""
+    from .member_state_world import World
+
+    return World()
+
+
+@pytest.fixture
+def state_client(world):
+    return world.client("state_editor_own")

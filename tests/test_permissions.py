@@ -18,7 +18,6 @@ from registry.models import (
     Agreement,
     City,
     MemberState,
-    MemberStateEditor,
     Network,
     Officer,
     Organisation,
@@ -26,8 +25,8 @@ from registry.models import (
 )
 from registry.resources import RESOURCES, export_bytes
 
-from . import factories
 from .conftest import make_staff
+from .member_state_world import World, form_data, url
 from .spreadsheet_files import (
     admin_confirm,
     admin_preview,
@@ -71,12 +70,8 @@ ACTION_NAMES, CELLS = parse_expected(EXPECTED)
 ROLES = sorted({role for role, _model in CELLS}, key=EXPECTED.index)
 
 
-# The world: two member states, a member-state editor of the first, records on either side.
+# The world (tests/member_state_world.py), and what the table's actions add and import.
 
-INLINE_PREFIXES = {
-    City: ["officers"],
-    MemberState: ["cities", "national_representatives"],
-}
 NEW_VALUES = {
     Network: {"name": "Added network", "slug": "added-network"},
     MemberState: {"name": "Added state", "code": "ZZ", "code_alpha3": "ZZZ", "slug": "zz"},
@@ -95,76 +90,6 @@ IMPORTED_CHANGE = {Source: ("publisher", "Changed by import")}
 
 def label_field(model):
     return "title" if model in (Agreement, Source) else "name"
-
-
-class World:
-    def __init__(self):
-        self.network = factories.network()
-        self.own_state = factories.member_state(network=self.network)
-        self.other_state = factories.member_state(network=self.network)
-        self.state_editor = make_staff("state-editor", permissions.MEMBER_STATE_EDITOR_GROUP)
-        MemberStateEditor.objects.create(user=self.state_editor, member_state=self.own_state)
-
-    def state(self, side):
-        return self.other_state if side == "other" else self.own_state
-
-    def record(self, model, side):
-        """A fresh record of `model`, with nothing depending on it.
-
-        `side` is "own" or "other" for the member-state editor's records, None for the
-        other roles' (whose records belong to no one's member states).
-        """
-        state = self.state(side)
-        if model is Network:
-            return factories.network()
-        if model is MemberState:
-            record = factories.member_state(network=self.network)
-            if side == "own":
-                MemberStateEditor.objects.create(user=self.state_editor, member_state=record)
-            return record
-        if model is City:
-            return factories.city(member_state=state)
-        if model is Officer:
-            return factories.officer(city=factories.city(member_state=state))
-        if model is Agreement:
-            return factories.agreement(network=self.network)
-        if model is Source:
-            return factories.source()
-        return factories.organisation()
-
-    def client(self, role):
-        client = Client()
-        users = {
-            "viewer": lambda: make_staff("viewer", "Secretariat viewer"),
-            "editor": lambda: make_staff("editor", "Secretariat editor"),
-            "superuser": lambda: make_staff("root", is_superuser=True),
-        }
-        if role.startswith("state_editor"):
-            client.force_login(self.state_editor)
-        elif role in users:
-            client.force_login(users[role]())
-        return client
-
-
-def form_data(obj, **changes):
-    """What the admin form of `obj` posts when saved unchanged, then `changes`."""
-    data = {}
-    for field in [*obj._meta.concrete_fields, *obj._meta.many_to_many]:
-        if not field.editable or field.primary_key:
-            continue
-        value = field.value_from_object(obj)
-        if field.many_to_many:
-            value = [related.pk for related in value]
-        data[field.name] = "" if value is None else value
-    data["version"] = obj.version
-    for prefix in INLINE_PREFIXES.get(type(obj), []):
-        data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = "0"
-    data.update(changes)
-    return data
-
-
-def url(model, view, *args):
-    return reverse(f"admin:registry_{model._meta.model_name}_{view}", args=args)
 
 
 def page_allowed(response):
@@ -337,130 +262,6 @@ def test_the_member_state_editor_group_is_created_by_the_migrations():
         "import_city",
         "import_officer",
     }
-
-
-# The member-state editor, beyond the table: choices, autocomplete, inlines, bulk actions.
-
-
-@pytest.fixture
-def world():
-    return World()
-
-
-@pytest.fixture
-def state_client(world):
-    return world.client("state_editor_own")
-
-
-def test_posting_another_states_id_is_a_validation_error(world, state_client):
-    template = world.record(City, "own")
-    data = form_data(template, name="Smuggled", slug="smuggled", member_state=world.other_state.pk)
-    del data["version"]
-    response = state_client.post(url(City, "add"), data)
-    assert response.status_code == 200
-    errors = response.context["adminform"].form.errors
-    assert "member_state" in errors and "valid choice" in str(errors["member_state"])
-    assert not City.objects.filter(name="Smuggled").exists()
-
-    # Moving an own city to another state is refused the same way.
-    city = world.record(City, "own")
-    response = state_client.post(
-        url(City, "change", city.pk), form_data(city, member_state=world.other_state.pk)
-    )
-    assert "member_state" in response.context["adminform"].form.errors
-    city.refresh_from_db()
-    assert city.member_state == world.own_state
-
-
-def test_an_officer_can_be_given_only_a_city_of_the_editors_states(world, state_client):
-    officer = world.record(Officer, "own")
-    other_city = world.record(City, "other")
-    response = state_client.post(
-        url(Officer, "change", officer.pk), form_data(officer, city=other_city.pk)
-    )
-    assert "city" in response.context["adminform"].form.errors
-    officer.refresh_from_db()
-    assert officer.city.member_state == world.own_state
-
-
-def autocomplete(client, model_name, field_name):
-    response = client.get(
-        reverse("admin:autocomplete"),
-        {"app_label": "registry", "model_name": model_name, "field_name": field_name},
-    )
-    assert response.status_code == 200
-    return {row["text"] for row in response.json()["results"]}
-
-
-def test_autocomplete_offers_only_the_editors_states_and_cities(world, state_client):
-    own_city = world.record(City, "own")
-    other_city = world.record(City, "other")
-    assert autocomplete(state_client, "city", "member_state") == {world.own_state.name}
-    assert autocomplete(state_client, "officer", "city") == {own_city.name}
-
-    editor = world.client("editor")
-    assert {world.own_state.name, world.other_state.name} <= autocomplete(
-        editor, "city", "member_state"
-    )
-    assert {own_city.name, other_city.name} <= autocomplete(editor, "officer", "city")
-
-
-def test_officers_inline_is_editable_only_under_an_own_city(world, state_client):
-    own_city = world.record(City, "own")
-    other_city = world.record(City, "other")
-    page = state_client.get(url(City, "change", own_city.pk))
-    assert page.context["inline_admin_formsets"][0].has_add_permission
-    page = state_client.get(url(City, "change", other_city.pk))
-    assert b'name="_save"' not in page.content
-    assert not page.context["inline_admin_formsets"][0].has_add_permission
-
-    data = form_data(own_city)
-    data.update(
-        {
-            "officers-TOTAL_FORMS": "1",
-            "officers-0-city": own_city.pk,
-            "officers-0-name": "Inline Officer",
-            "officers-0-role": "csco",
-        }
-    )
-    assert state_client.post(url(City, "change", own_city.pk), data).status_code == 302
-    assert own_city.officers.filter(name="Inline Officer").exists()
-
-
-def test_a_bulk_delete_touching_another_state_deletes_nothing(world, state_client):
-    own_city = world.record(City, "own")
-    other_city = world.record(City, "other")
-    response = state_client.post(
-        url(City, "changelist"),
-        {
-            "action": "delete_selected",
-            "_selected_action": [own_city.pk, other_city.pk],
-            "post": "yes",
-        },
-    )
-    assert response.status_code in (200, 403)
-    assert City.objects.filter(pk__in=[own_city.pk, other_city.pk]).count() == 2
-
-
-def test_reverting_to_a_version_in_another_state_is_refused(world):
-    editor = world.client("editor")
-    city = world.record(City, "own")
-    editor.post(url(City, "change", city.pk), form_data(city, member_state=world.other_state.pk))
-    in_other_state = city.history.latest()
-    city.refresh_from_db()
-    editor.post(url(City, "change", city.pk), form_data(city, member_state=world.own_state.pk))
-    city.refresh_from_db()
-    assert city.member_state == world.own_state
-
-    state_client = world.client("state_editor_own")
-    revert_url = reverse("admin:registry_city_simple_history", args=[city.pk, in_other_state.pk])
-    response = state_client.post(
-        revert_url, form_data(in_other_state.instance, version=city.version)
-    )
-    assert response.status_code == 200
-    assert "member_state" in response.context["adminform"].form.errors
-    city.refresh_from_db()
-    assert city.member_state == world.own_state
 
 
 # The member-state editor and spreadsheet imports.

@@ -6,10 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from registry import health
 from registry.models import Agreement, City, MemberState, Officer
+from registry.staff import health
 
-from . import factories
+from .. import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def test_the_admin_index_shows_the_counts(founding, viewer_client):
 
 
 def test_staff_without_registry_permissions_see_no_health(client, db):
-    from .conftest import make_staff
+    from ..conftest import make_staff
 
     client.force_login(make_staff("nobody"))
     assert "data_health" not in client.get(reverse("admin:index")).context

@@ -1,5 +1,8 @@
 """
-What needs the secretariat's attention: the checks of the admin's data health page.
+Data health: records that need the secretariat's attention (the admin's data health page).
+
+Not the service's /healthz liveness check (ascn/middleware.py): these check the registry's
+records, not whether the site is up.
 
 Each check is a queryset from the models' QuerySets; the index shows their counts (one COUNT
 each, whatever the size of the registry) and the page lists the first records of each.
@@ -11,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agreement, City, MemberState, Network, Officer, Organisation
+from ..models import Agreement, City, MemberState, Network, Officer, Organisation
 
 # The page lists at most this many records per check; the count says how many there are.
 LISTED_PER_CHECK = 100

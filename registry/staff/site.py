@@ -1,3 +1,5 @@
+"""The staff admin site: its header and title, and the data health page."""
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
@@ -9,6 +11,10 @@ from . import health
 
 class RegistryAdminSite(admin.AdminSite):
     """The staff admin, with the data health page and its counts on the index."""
+
+    site_header = _("ASCN Registry administration")
+    site_title = _("ASCN Registry")
+    index_title = _("Registry records")
 
     def get_urls(self):
         return [

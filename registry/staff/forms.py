@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.utils.translation import gettext
 
-from .history import DIFF_EXCLUDED_FIELDS
+from ..history import DIFF_EXCLUDED_FIELDS
+from ..models import Agreement
 
 
 def _display(value):
@@ -126,3 +127,33 @@ class VersionedModelForm(forms.ModelForm):
 
 class InlineVersionedModelForm(VersionedModelForm):
     check_unchanged = False
+
+
+class AgreementAdminForm(VersionedModelForm):
+    class Meta:
+        model = Agreement
+        fields = [
+            "title",
+            "slug",
+            "kind",
+            "parties",
+            "date",
+            "date_precision",
+            "event",
+            "summary",
+            "amount",
+            "currency",
+            "network",
+            "sources",
+            "last_verified",
+        ]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "parties" in cleaned_data:
+            self.instance.kind = cleaned_data.get("kind", self.instance.kind)
+            try:
+                self.instance.clean_parties(cleaned_data["parties"])
+            except forms.ValidationError as error:
+                self.add_error("parties", error)
+        return cleaned_data

@@ -1,0 +1,1 @@
+"""The staff side: the admin site, the shared admin options and data health."""

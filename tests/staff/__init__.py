@@ -1,0 +1,1 @@
+"""Tests of the staff side: the admin site, the shared admin options and data health."""
