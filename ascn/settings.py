@@ -205,7 +205,7 @@ REGISTRY_IMPORT_CACHE = "imports"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Rendered public pages, keyed by the data version kept in the database: each process
-    # keeps its own copies and a write anywhere retires them all (registry/views.py).
+    # keeps its own copies and a write anywhere retires them all (registry/caching.py).
     "pages": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "registry-pages",

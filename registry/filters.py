@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from . import caching
 from .folding import Fold, fold
 from .models import Agreement, City, MemberState, Officer, Organisation, Source
 
@@ -94,16 +95,14 @@ class KnownChoicesField(forms.ModelChoiceField):
 
 
 class MemberStateChoiceField(KnownChoicesField):
-    """A member state by its ISO code, in any case ("th" finds Thailand)."""
+    """
+    A member state by its ISO code, in any case ("th" finds Thailand): RegistryFilterSet
+    upper-cases the code in the data, which also selects the right option.
+    """
 
     default_error_messages = {
         "invalid_choice": _("There is no member state with the code “%(value)s”."),
     }
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().upper()
-        return super().to_python(value)
 
     def label_from_instance(self, obj):
         return f"{obj.name} ({obj.code})"
@@ -164,6 +163,8 @@ class RegistryFilterSet(django_filters.FilterSet):
             data = data.copy()
             data["member_state"] = data["member_state"].strip().upper()
         super().__init__(data, *args, **kwargs)
+        # The member states, cities or parties offered, read once per data version.
+        self.use_choices(caching.per_version(f"choices:{type(self).__name__}", self.load_choices))
 
     def filter_search(self, queryset, name, value):
         return search(queryset, self.search_fields, value, self.search_extra())
@@ -240,7 +241,7 @@ class OfficerFilter(RegistryFilterSet):
         return queryset.search(value)
 
     def filter_member_state(self, queryset, name, value):
-        return queryset.filter(Q(city__member_state=value) | Q(member_state=value))
+        return queryset.of_member_states([value])
 
     def filter_current(self, queryset, name, value):
         # Only reached for "all"; current holders are the default (filter_queryset).

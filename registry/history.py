@@ -18,6 +18,7 @@ with it: they are written in the same transaction as the change.
 import contextlib
 import contextvars
 
+from django.apps import apps
 from django.db import models, router, transaction
 from django.dispatch import receiver
 from simple_history import utils as history_utils
@@ -61,6 +62,9 @@ class RegistryHistoricalRecords(HistoricalRecords):
 
     def contribute_to_class(self, cls, name):
         super().contribute_to_class(cls, name)
+        # The models are declared in submodules of registry.models; their historical models
+        # belong to the models module itself (registry.models.HistoricalCity), as before.
+        self.module = apps.get_containing_app_config(cls.__module__).name + ".models"
         # The admin writes one historical record per save, after the many-to-many fields
         # are saved too; it needs this object to do so (see RegistryAdmin.save_model).
         cls._history_records = self

@@ -1,9 +1,11 @@
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
-from django.db.models import BigIntegerField, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
+
+from . import caching
+from .expressions import RowCount
 
 
 class LargeTablePaginator(Paginator):
@@ -16,15 +18,11 @@ class LargeTablePaginator(Paginator):
     autovacuum), so the last page number may be off by the estimate's error. Filtered and
     searched lists, small tables and other databases are counted exactly.
 
-    `remember(name, compute)`, if given, keeps the table's row estimate (see table_rows) in a
-    cache of the caller's, e.g. per data version.
+    The table's row estimate (see table_rows) is kept per data version during a public
+    request (caching.per_version).
     """
 
     estimate_above = 100_000
-
-    def __init__(self, *args, remember=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.remember = remember
 
     @cached_property
     def count(self):
@@ -41,12 +39,9 @@ class LargeTablePaginator(Paginator):
             return None
         if connections[queryset.db].vendor != "postgresql":
             return None
-        if self.remember is None:
-            rows = self.table_rows(queryset)
-        else:
-            rows = self.remember(
-                f"table-rows:{queryset.model._meta.db_table}", lambda: self.table_rows(queryset)
-            )
+        rows = caching.per_version(
+            f"table-rows:{queryset.model._meta.db_table}", lambda: self.table_rows(queryset)
+        )
         # reltuples is -1 for a table never vacuumed or analysed.
         return rows if rows is not None and rows > self.estimate_above else None
 
@@ -59,22 +54,6 @@ class LargeTablePaginator(Paginator):
             )
             row = cursor.fetchone()
         return None if row is None else row[0]
-
-
-def count_sql(queryset):
-    """`SELECT COUNT(*)` of the queryset's rows (groups, if grouped), as SQL and parameters."""
-    sql, params = queryset.order_by().values("pk").query.get_compiler(queryset.db).as_sql()
-    return f"SELECT COUNT(*) FROM ({sql}) AS counted", params
-
-
-class RowCount(RawSQL):
-    """The number of rows of a queryset, as a scalar subquery to select with other rows."""
-
-    def __init__(self, queryset):
-        super().__init__(*count_sql(queryset), output_field=BigIntegerField())
-
-    def get_group_by_cols(self):
-        return []  # one value for the whole query: nothing to group by
 
 
 class PageCountPaginator(LargeTablePaginator):

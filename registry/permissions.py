@@ -43,10 +43,6 @@ def editable_state_ids(user):
     return getattr(user, _CACHE_ATTRIBUTE)
 
 
-def is_limited_to_member_states(user):
-    return editable_state_ids(user) is not None
-
-
 def can_edit_state(user, member_state):
     """Whether `user` may write records of `member_state` (a MemberState or its id).
 

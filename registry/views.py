@@ -6,117 +6,24 @@ Every page answers conditional requests from the data version (ConditionalGetMix
 rows: relations are fetched with select_related/prefetch_related, never per row.
 """
 
-import datetime
-import hashlib
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
-from django.core.cache import caches
-from django.db import connections
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.functional import cached_property
-from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from . import maps, popolo
+from .caching import ConditionalGetMixin, per_version
+from .expressions import count_rows
 from .filters import AgreementFilter, CityFilter, MemberStateFilter, OfficerFilter, SourceFilter
-from .models import Agreement, City, DataVersion, MemberState, Network, Officer, Source
-from .pagination import PageCountPaginator, count_sql
+from .models import Agreement, City, MemberState, Network, Officer, Source
+from .pagination import PageCountPaginator
 from .resources import export_response
-
-# Conditional GET -----------------------------------------------------------------------------
-
-
-def registry_validators():
-    """
-    The ETag and Last-Modified of every public page, from one small query.
-
-    Pages change when the data does, and at midnight, when "possibly out of date" marks and
-    today's holders may change: both go into the validators.
-    """
-    version = DataVersion.current()
-    today = timezone.localdate()
-    midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
-    # The change time too: a database restored from a backup may repeat a version number.
-    etag = f'"{version.version}-{version.changed_at:%Y%m%d%H%M%S%f}-{today:%Y%m%d}"'
-    # HTTP dates have whole seconds; a fraction would defeat If-Modified-Since.
-    return etag, max(version.changed_at, midnight).replace(microsecond=0)
-
-
-# Pages larger than this (a whole-registry download) are rendered each time instead.
-PAGE_CACHE_MAX_BYTES = 2 * 1024 * 1024
-
-
-class ConditionalGetMixin:
-    """ETag and Last-Modified headers, and a 304 for unchanged data before any rendering."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD"):
-            return super().dispatch(request, *args, **kwargs)
-        etag, last_modified = registry_validators()
-        self.etag = etag
-        response = get_conditional_response(
-            request, etag=etag, last_modified=last_modified.timestamp()
-        )
-        if response is None:
-            response = self.cached_or_rendered(request, etag, *args, **kwargs)
-        # Errors are not cached: a 400 or 404 carries no validators to revalidate against.
-        if response.status_code in (200, 304):
-            response.headers.setdefault("ETag", etag)
-            response.headers.setdefault("Last-Modified", http_date(last_modified.timestamp()))
-            # Revalidate every time (cheap, thanks to the 304) rather than let browsers
-            # guess a freshness lifetime from Last-Modified and show outdated facts.
-            patch_cache_control(response, public=True, no_cache=True)
-        return response
-
-    def cached_or_rendered(self, request, etag, *args, **kwargs):
-        """
-        The page from the rendered-page cache, else rendered and kept there.
-
-        The key is the ETag, which holds the data version and its change time as read from
-        the database, so a write on any app server retires every cached copy at once: each
-        process may keep its own copies without ever serving stale data.
-        """
-        key = (
-            "registry-page:"
-            + hashlib.sha256(f"{etag}|{request.get_full_path()}".encode()).hexdigest()
-        )
-        cache = caches[settings.REGISTRY_PAGE_CACHE]
-        cached = cache.get(key)
-        if cached is not None:
-            content, content_type = cached
-            return HttpResponse(content, content_type=content_type)
-        response = super().dispatch(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
-            if hasattr(response, "render"):
-                response.render()
-            if len(response.content) <= PAGE_CACHE_MAX_BYTES:
-                cache.set(key, (response.content, response["Content-Type"]))
-        return response
-
-    def per_version(self, name, compute):
-        """
-        `compute()`, for what depends on the registry's data alone (the network, a filter's
-        choices): kept in the data cache under the ETag read at the start of this request,
-        like a rendered page, so that each process reuses it until any process writes.
-        """
-        etag = getattr(self, "etag", None)
-        if etag is None:  # not a GET: no validators were read
-            return compute()
-        key = "registry-data:" + hashlib.sha256(f"{etag}|{name}".encode()).hexdigest()
-        cache = caches[settings.REGISTRY_DATA_CACHE]
-        cached = cache.get(key)
-        if cached is None:
-            cached = (compute(),)  # a tuple, so that a None answer is kept too
-            cache.set(key, cached)
-        return cached[0]
-
 
 # Point in time ----------------------------------------------------------------------------
 
@@ -147,8 +54,6 @@ class AsOfMixin:
     pages answer an invalid date with a 400 page that shows the field and its message.
     """
 
-    as_of_in_filter_form = False
-
     # Read when a page is rendered, not before: a page answered from the page cache (whose
     # key holds the query string) or with a 304 has no use for the form.
     @cached_property
@@ -160,7 +65,7 @@ class AsOfMixin:
         return self.as_of_form.cleaned_data["as_of"] if self.as_of_form.is_valid() else None
 
     def get(self, request, *args, **kwargs):
-        if not self.as_of_in_filter_form and not self.as_of_form.is_valid():
+        if not self.as_of_form.is_valid():
             return self.render_invalid_as_of()
         return super().get(request, *args, **kwargs)
 
@@ -187,7 +92,7 @@ class AsOfMixin:
         }
 
     def get_network(self):
-        return self.per_version(
+        return per_version(
             "network", lambda: Network.objects.prefetch_related("sources").order_by("pk").first()
         )
 
@@ -247,19 +152,6 @@ class RegistryListView(PublicPageMixin, DownloadMixin, FilterView):
     # The count rides on the page's query; an unfiltered list of a huge table shows an
     # estimated count instead of counting it all.
     paginator_class = PageCountPaginator
-    as_of_in_filter_form = True
-    page_kind = ""
-
-    def get_paginator(self, *args, **kwargs):
-        return super().get_paginator(*args, remember=self.per_version, **kwargs)
-
-    def get_filterset(self, filterset_class):
-        filterset = super().get_filterset(filterset_class)
-        # The member states, cities or parties offered, read once per data version.
-        filterset.use_choices(
-            self.per_version(f"choices:{filterset_class.__name__}", filterset.load_choices)
-        )
-        return filterset
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -370,23 +262,6 @@ class SourceListView(RegistryListView):
 
 
 # Pages --------------------------------------------------------------------------------------
-
-
-def count_rows(**querysets):
-    """
-    {name: number of rows} of each queryset (all on one database), from one statement of
-    scalar subqueries rather than one COUNT query each.
-    """
-    database = next(iter(querysets.values())).db
-    selects, params = [], []
-    for name, queryset in querysets.items():
-        sql, query_params = count_sql(queryset)
-        selects.append(f"({sql}) AS {name}")
-        params.extend(query_params)
-    with connections[database].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(selects), params)
-        row = cursor.fetchone()
-    return dict(zip(querysets, row, strict=True))
 
 
 class HomeView(PublicPageMixin, TemplateView):

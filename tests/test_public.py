@@ -1,4 +1,4 @@
-"""The public pages: content against the founding data, as_of, 404s, escaping, headers."""
+"""The public pages: content against the founding data, as_of, 404s, escaping, query counts."""
 
 import datetime
 import re
@@ -15,7 +15,6 @@ from bench.public_pages import PAGES, add_cities
 from registry.models import (
     Agreement,
     City,
-    DataVersion,
     MemberState,
     Officer,
     Source,
@@ -180,44 +179,6 @@ def test_sources_page_lists_every_source_with_what_it_supports(client, founding)
     assert "Australia" in article
     founding_article = html[html.index('id="asean-smart-cities-network-article"') :]
     assert "26 cities" in founding_article[: founding_article.index("</article>")]
-
-
-@pytest.mark.parametrize("day", [None, datetime.date(2018, 7, 8)])
-def test_what_a_source_supports_is_what_its_relations_hold(founding, day):
-    """supported_records() (one UNION) lists what prefetching each relation listed."""
-    state = MemberState.objects.get(code="TH")
-    source = Source.objects.get(slug="asean-smart-cities-network-article")
-    representative = factories.officer(name="Somsak", member_state=state)
-    representative.sources.add(source)
-    supported = Source.objects.all().supported_records(day)
-    for source in Source.objects.all():
-        cities = source.cities.all()
-        officers = source.officers.all()
-        agreements = source.agreements.all()
-        if day:
-            cities = cities.pilot_on(day)
-            officers = officers.in_post_on(day)
-            agreements = agreements.signed_by(day)
-        expected = {
-            "networks": list(source.networks.all()),
-            "member_states": list(source.member_states.all()),
-            "cities": list(cities),
-            "officers": list(officers),
-            "agreements": list(agreements),
-            "organisations": list(source.organisations.all()),
-        }
-        records = supported.get(source.pk, {kind: [] for kind in expected})
-        for kind, items in expected.items():
-            assert [r.pk for r in records[kind]] == [r.pk for r in items], (source, kind)
-        # What the page shows of each: names, posts ("Chief Smart City Officer, Bangkok"), links.
-        for kind in ("member_states", "cities", "officers", "agreements"):
-            assert [(str(r), r.get_absolute_url()) for r in records[kind]] == [
-                (str(r), r.get_absolute_url()) for r in expected[kind]
-            ]
-        assert [c.member_state.name for c in records["cities"]] == [
-            c.member_state.name for c in expected["cities"]
-        ]
-    assert any(o.pk == representative.pk for s in supported.values() for o in s["officers"])
 
 
 def test_every_fact_shows_when_it_was_last_verified_and_stale_ones_are_marked(client, founding):
@@ -385,101 +346,6 @@ def test_the_stylesheet_is_served_by_whitenoise_and_no_script_is_needed(client, 
     assert "http" not in href  # no CDN
 
 
-# Conditional GET ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("path", [*PAGES, "/data/popolo.json"])
-def test_unchanged_data_answers_304_without_rendering(client, founding, path):
-    first = client.get(path)
-    etag, last_modified = first["ETag"], first["Last-Modified"]
-    with CaptureQueriesContext(connection) as queries:
-        again = client.get(path, HTTP_IF_NONE_MATCH=etag)
-    assert again.status_code == 304
-    assert again.templates == []
-    assert len(queries) == 1  # the data version, nothing else
-    assert client.get(path, HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
-
-
-def test_a_change_to_the_data_changes_the_validators(client, founding):
-    etag = client.get("/cities/")["ETag"]
-    city = City.objects.get(slug="bangkok")
-    city.name = "Krung Thep"
-    city.save()
-    response = client.get("/cities/", HTTP_IF_NONE_MATCH=etag)
-    assert response.status_code == 200
-    assert "Krung Thep" in text_of(response)
-    etags = {response["ETag"]}
-    city.sources.clear()  # many-to-many changes count too
-    etags.add(client.get("/cities/")["ETag"])
-    Agreement.objects.get(slug="mou-jetro-undp").delete()
-    etags.add(client.get("/cities/")["ETag"])
-    touch_registry()  # for writes that send no signals, e.g. bulk imports
-    etags.add(client.get("/cities/")["ETag"])
-    assert len(etags) == 4 and etag not in etags
-
-
-def test_validators_come_from_the_database_so_every_process_agrees(client, founding):
-    changed = timezone.now().replace(microsecond=0) - datetime.timedelta(days=3)
-    DataVersion.objects.update(version=41, changed_at=changed)
-    response = client.get("/")
-    assert response["ETag"].startswith('"41-')
-    assert "no-cache" in response["Cache-Control"]
-
-
-def test_the_current_data_version_reads_what_the_orm_stores(db):
-    DataVersion.objects.all().delete()
-    empty = DataVersion.current()
-    assert (empty.version, empty.changed_at.year) == (0, 2018)
-    touch_registry()
-    touch_registry()
-    stored = DataVersion.objects.get(name="registry")
-    current = DataVersion.current()
-    assert (current.pk, current.version, current.changed_at) == (
-        stored.pk,
-        2,
-        stored.changed_at,
-    )
-    assert timezone.is_aware(current.changed_at)
-
-
-# Outside a test transaction, as a worker runs: the health check is skipped inside one. The
-# migrations' rows (content types, groups) are restored after, as for other such tests.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_the_version_read_is_the_connection_health_check(client, monkeypatch):
-    client.get("/cities/")  # the connection is open, as a worker's is between requests
-    assert connection.health_check_enabled
-    checks = []
-    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
-    connection.health_check_done = False  # what the next request's start does
-    assert client.get("/cities/").status_code == 200
-    assert checks == []  # no "SELECT 1" round trip before the version read
-
-
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite has no server to drop a connection"
-)
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_page_survives_a_connection_the_database_dropped(client):
-    client.get("/cities/")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        (pid,) = cursor.fetchone()
-    other = connection.get_new_connection(connection.get_connection_params())
-    other.execute("SELECT pg_terminate_backend(%s)", [pid])
-    other.close()
-    connection.health_check_done = False
-    response = client.get("/cities/")
-    assert response.status_code == 200
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        assert cursor.fetchone()[0] != pid  # answered on a fresh connection
-
-
-def test_errors_carry_no_validators(client, founding):
-    assert not client.get("/cities/?member_state=zz").has_header("ETag")
-    assert not client.get("/cities/atlantis/").has_header("ETag")
-
-
 # Query counts ---------------------------------------------------------------------------------
 
 
@@ -543,21 +409,6 @@ def test_a_list_page_is_built_in_at_most_four_queries_at_any_size(
     assert built_page_queries(client, path, django_assert_max_num_queries) == small
 
 
-def test_the_filters_choices_follow_the_data(client, founding):
-    """The city choices come from a cache keyed by the data version: a write retires them."""
-    assert b"Khon Kaen" not in client.get("/officers/").content
-    khon_kaen = factories.city(
-        name="Khon Kaen", slug="khon-kaen", member_state=MemberState.objects.get(code="TH")
-    )
-    response = client.get("/officers/", {"city": "khon-kaen"})
-    assert response.status_code == 200
-    assert b'<option value="khon-kaen" selected>Khon Kaen, Thailand</option>' in response.content
-    khon_kaen.delete()
-    response = client.get("/officers/", {"city": "khon-kaen"})
-    assert response.status_code == 400
-    assert "There is no city “khon-kaen”." in response.content.decode()
-
-
 def test_the_home_page_counts_match_the_tables(client, founding):
     counts = client.get("/").context["counts"]
     assert counts == {
@@ -570,36 +421,3 @@ def test_the_home_page_counts_match_the_tables(client, founding):
     counts = client.get("/", {"as_of": day.isoformat()}).context["counts"]
     assert counts["officers"] == Officer.objects.in_post_on(day).count()
     assert counts["agreements"] == Agreement.objects.signed_by(day).count()
-
-
-def test_an_unchanged_page_is_served_from_the_page_cache_after_one_query(
-    client, founding, django_assert_num_queries
-):
-    first = client.get("/cities/", {"member_state": "TH"})
-    assert first.status_code == 200
-    with django_assert_num_queries(1):  # the data version, nothing else
-        again = client.get("/cities/", {"member_state": "TH"})
-    assert again.status_code == 200
-    assert again.content == first.content
-    assert again["ETag"] == first["ETag"]
-    # Another query string is another page.
-    other = client.get("/cities/", {"member_state": "KH"})
-    assert b"Phnom Penh" in other.content and b"Phnom Penh" not in first.content
-
-
-def test_a_write_retires_the_cached_page(client, founding):
-    before = client.get("/cities/", {"member_state": "TH"})
-    factories.city(
-        name="Khon Kaen", slug="khon-kaen", member_state=MemberState.objects.get(code="TH")
-    )
-    after = client.get("/cities/", {"member_state": "TH"})
-    assert b"Khon Kaen" not in before.content
-    assert b"Khon Kaen" in after.content
-    assert after["ETag"] != before["ETag"]
-
-
-def test_error_pages_are_not_cached(client, founding):
-    assert client.get("/cities/", {"member_state": "XX"}).status_code == 400
-    response = client.get("/cities/", {"member_state": "XX"})
-    assert response.status_code == 400
-    assert "There is no member state" in response.content.decode()

@@ -17,7 +17,7 @@ from registry.models import (
     Source,
 )
 
-from . import factories
+from .. import factories
 
 pytestmark = pytest.mark.django_db
 

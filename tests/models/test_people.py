@@ -10,8 +10,8 @@ from django.db import connection
 from registry.models import MemberState, Officer
 from registry.resources import OfficerResource
 
-from . import factories
-from .spreadsheet_files import csv_bytes, read_back
+from .. import factories
+from ..spreadsheet_files import csv_bytes, read_back
 
 pytestmark = pytest.mark.django_db
 

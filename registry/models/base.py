@@ -1,0 +1,79 @@
+"""What every registry record shares: the save counter, the review state, date precision."""
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# A fact not re-checked for this long is shown as possibly out of date.
+STALE_AFTER = datetime.timedelta(days=2 * 365)
+
+# Staff import and export spreadsheets: django-import-export checks these permissions
+# (IMPORT_EXPORT_IMPORT_PERMISSION_CODE / IMPORT_EXPORT_EXPORT_PERMISSION_CODE).
+REGISTRY_PERMISSIONS = ("add", "change", "delete", "view", "import", "export")
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date the sources give: "April 2018" is stored as 2018-04-01, month."""
+
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
+
+
+class Versioned(models.Model):
+    """A record that several staff members may edit at once.
+
+    The version counts saves, so an edit form can tell whether the record changed since it
+    was opened (optimistic locking, checked by the admin forms) instead of overwriting it.
+    """
+
+    # The database default serves rows written without Django (COPY, SQL by hand).
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
+
+
+class VerifiableQuerySet(models.QuerySet):
+    """Queries over the review state of records, for the data health page."""
+
+    def stale(self, today=None):
+        """Never verified, or verified more than two years before `today` (see is_stale)."""
+        today = today or timezone.localdate()
+        return self.filter(
+            Q(last_verified__isnull=True) | Q(last_verified__lt=today - STALE_AFTER)
+        )
+
+    def without_sources(self):
+        return self.filter(sources__isnull=True)
+
+
+class Verifiable(Versioned):
+    """A record whose facts are checked against sources from time to time."""
+
+    last_verified = models.DateField(
+        _("last verified"),
+        null=True,
+        blank=True,
+        help_text=_("When staff last checked this record against its sources."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def is_stale(self, today=None):
+        """Never verified, or verified more than two years ago."""
+        if self.last_verified is None:
+            return True
+        today = today or timezone.localdate()
+        return today - self.last_verified > STALE_AFTER
