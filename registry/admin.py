@@ -24,7 +24,8 @@ from .models import (
     Source,
 )
 from .pagination import LargeTablePaginator
-from .resources import (
+from .spreadsheets.admin import SpreadsheetAdminMixin, WorkbookAdminMixin
+from .spreadsheets.resources import (
     AgreementResource,
     CityResource,
     MemberStateResource,
@@ -33,7 +34,6 @@ from .resources import (
     OrganisationResource,
     SourceResource,
 )
-from .spreadsheet_admin import SpreadsheetAdminMixin, WorkbookAdminMixin
 
 admin.site.site_header = _("ASCN Registry administration")
 admin.site.site_title = _("ASCN Registry")

@@ -28,7 +28,7 @@ from . import maps, popolo
 from .filters import AgreementFilter, CityFilter, MemberStateFilter, OfficerFilter, SourceFilter
 from .models import Agreement, City, DataVersion, MemberState, Network, Officer, Source
 from .pagination import PageCountPaginator, count_sql
-from .resources import export_response
+from .spreadsheets.downloads import export_response
 
 # Conditional GET -----------------------------------------------------------------------------
 

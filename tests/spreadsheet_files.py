@@ -18,7 +18,7 @@ from registry.models import (
     Organisation,
     Source,
 )
-from registry.spreadsheets import FORMATS_BY_NAME
+from registry.spreadsheets.formats import FORMATS_BY_NAME
 
 FORMAT_INDEX = {"csv": "0", "xlsx": "1", "ods": "2", "json": "3"}  # the admin's format choices
 

@@ -14,13 +14,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from registry.resources import (
-    AgreementResource,
-    CityResource,
-    MemberStateResource,
-    OfficerResource,
-)
-from registry.spreadsheets import FORMATS_BY_NAME, SpreadsheetError
+from registry.spreadsheets.errors import SpreadsheetError
+from registry.spreadsheets.formats import FORMATS_BY_NAME
+from registry.spreadsheets.officers import OfficerResource
+from registry.spreadsheets.resources import AgreementResource, CityResource, MemberStateResource
 
 from .spreadsheet_files import (
     admin_preview,

@@ -26,21 +26,21 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry import collector
-from registry.imports import normalise_text
 from registry.models import Agreement, City, MemberState, Network, Officer, Source
-from registry.resources import (
+from registry.spreadsheets import gc_pause
+from registry.spreadsheets.downloads import export_bytes, export_response
+from registry.spreadsheets.engine.prepare import normalise_text
+from registry.spreadsheets.escaping import FORMULA_TRIGGERS
+from registry.spreadsheets.files import read_workbook
+from registry.spreadsheets.officers import OfficerResource
+from registry.spreadsheets.resources import (
     RESOURCES,
     AgreementResource,
     CityResource,
-    OfficerResource,
     SourceResource,
-    export_bytes,
-    export_response,
-    export_workbook,
-    import_workbook,
 )
-from registry.spreadsheets import FORMULA_TRIGGERS, SharedCacheStorage, read_workbook
+from registry.spreadsheets.storage import SharedCacheStorage
+from registry.spreadsheets.workbook import export_workbook, import_workbook
 
 from . import factories
 from .spreadsheet_files import (
@@ -614,13 +614,13 @@ def test_an_import_runs_with_the_cyclic_collector_paused_and_restores_it(foundin
 
 
 def test_the_collector_is_restored_after_an_error_and_left_off_if_it_was():
-    with pytest.raises(RuntimeError), collector.paused():
+    with pytest.raises(RuntimeError), gc_pause.paused():
         assert not gc.isenabled()
         raise RuntimeError
     assert gc.isenabled()
     gc.disable()
     try:
-        with collector.paused():
+        with gc_pause.paused():
             pass
         assert not gc.isenabled()
     finally:

@@ -24,7 +24,8 @@ from registry.models import (
     Organisation,
     Source,
 )
-from registry.resources import RESOURCES, export_bytes
+from registry.spreadsheets.downloads import export_bytes
+from registry.spreadsheets.resources import RESOURCES
 
 from . import factories
 from .conftest import make_staff
