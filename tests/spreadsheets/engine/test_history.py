@@ -17,7 +17,7 @@ from registry.spreadsheets.officers import OfficerResource
 from registry.spreadsheets.resources import CityResource
 from registry.spreadsheets.workbook import export_workbook, import_workbook
 
-from .spreadsheet_files import (
+from ...spreadsheet_files import (
     admin_confirm,
     admin_preview,
     csv_bytes,

@@ -16,7 +16,7 @@ from registry.spreadsheets.engine.resource import RegistryResource
 from registry.spreadsheets.officers import OfficerResource
 from registry.spreadsheets.resources import CityResource
 
-from .spreadsheet_files import csv_bytes, officer_rows, read_back, registry_state
+from ...spreadsheet_files import csv_bytes, officer_rows, read_back, registry_state
 
 pytestmark = [
     pytest.mark.django_db,

@@ -27,8 +27,8 @@ from registry.spreadsheets.export_reader import ExportReader
 from registry.spreadsheets.officers import OfficerResource
 from registry.spreadsheets.resources import RESOURCE_FOR_MODEL, RESOURCES, export_rows
 
-from . import factories
-from .spreadsheet_files import read_back, registry_state
+from .. import factories
+from ..spreadsheet_files import count_queries, import_file, officer_rows, read_back, registry_state
 
 
 def per_record_cells(resource_class, queryset, columns=None):
@@ -299,3 +299,11 @@ def test_export_registry_writes_the_workbook_straight_to_its_file(varied, tmp_pa
         name: sheet.dict for name, sheet in read_workbook(export_workbook("xlsx")).items()
     }
     assert len(written["organisations"]) == Organisation.objects.count()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_queries_do_not_grow_with_the_table(founding, fmt):
+    small = len(count_queries(lambda: export_bytes(Officer.objects.all(), fmt)))
+    import_file(OfficerResource, officer_rows(300))
+    large = len(count_queries(lambda: export_bytes(Officer.objects.all(), fmt)))
+    assert small == large

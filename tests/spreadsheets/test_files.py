@@ -19,13 +19,7 @@ from registry.spreadsheets.formats import FORMATS_BY_NAME
 from registry.spreadsheets.officers import OfficerResource
 from registry.spreadsheets.resources import AgreementResource, CityResource, MemberStateResource
 
-from .spreadsheet_files import (
-    admin_preview,
-    csv_bytes,
-    registry_state,
-    rewrite_zip,
-    xlsx_bytes,
-)
+from ..spreadsheet_files import admin_preview, csv_bytes, registry_state, rewrite_zip, xlsx_bytes
 
 CITY_HEADERS = ["name", "member_state", "latitude", "longitude"]
 
