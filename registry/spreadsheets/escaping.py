@@ -1,4 +1,4 @@
-"""What a text cell may not hold as it is: formula triggers (escaped) and characters XML cannot store."""
+"""What a text cell cannot hold as it is: formula triggers (escaped), XML-unstorable characters."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""The rules of each table: natural keys, officers' posts and tenures, parties, slugs, authorize()."""
+"""The rules of each table: natural keys, posts and tenures, parties, slugs and authorize()."""
 
 import datetime
 
