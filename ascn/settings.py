@@ -195,12 +195,12 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 # Every import runs in a transaction and is rolled back whole on any row error.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-# Formula characters are escaped by registry.resources for every format; django-import-export's
+# Formula characters are escaped by registry.spreadsheets for every format; django-import-export's
 # own option would only strip a leading "=".
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_CHUNK_SIZE = 2000
 # The uploaded file waits between preview and confirm in a cache every app server shares.
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "registry.spreadsheets.SharedCacheStorage"
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "registry.spreadsheets.storage.SharedCacheStorage"
 REGISTRY_IMPORT_CACHE = "imports"
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

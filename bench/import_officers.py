@@ -27,8 +27,10 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from registry.models import City, Network, Officer  # noqa: E402
-from registry.resources import OfficerResource, export_bytes  # noqa: E402
-from registry.spreadsheets import CSV, XLSX, csv_lines  # noqa: E402
+from registry.spreadsheets.downloads import export_bytes  # noqa: E402
+from registry.spreadsheets.formats import CSV, XLSX  # noqa: E402
+from registry.spreadsheets.officers import OfficerResource  # noqa: E402
+from registry.spreadsheets.writers import csv_lines  # noqa: E402
 
 
 def officer_csv(n, designation):

@@ -17,7 +17,8 @@ from .models import (
     Organisation,
     Source,
 )
-from .resources import (
+from .spreadsheets.admin import WorkbookAdminMixin
+from .spreadsheets.resources import (
     AgreementResource,
     CityResource,
     MemberStateResource,
@@ -26,7 +27,6 @@ from .resources import (
     OrganisationResource,
     SourceResource,
 )
-from .spreadsheet_admin import WorkbookAdminMixin
 from .staff.forms import AgreementAdminForm
 from .staff.options import (
     EditableChoicesSearchMixin,

@@ -20,6 +20,6 @@ class RegistryConfig(AppConfig):
         # (size, encoding, zip bombs, formulas) and read ODS as the binary file it is.
         from import_export import command_utils
 
-        from .spreadsheets import FORMATS
+        from .spreadsheets.formats import FORMATS
 
         command_utils.MIME_TYPE_FORMAT_MAPPING.update({f.CONTENT_TYPE: f for f in FORMATS})

@@ -23,7 +23,7 @@ from .expressions import count_rows
 from .filters import AgreementFilter, CityFilter, MemberStateFilter, OfficerFilter, SourceFilter
 from .models import Agreement, City, MemberState, Network, Officer, Source
 from .pagination import PageCountPaginator
-from .resources import export_response
+from .spreadsheets.downloads import export_response
 
 # Point in time ----------------------------------------------------------------------------
 

@@ -1,11 +1,14 @@
 """Spreadsheet files made by the tests, and what an import must leave untouched."""
 
 import csv
+import html
 import io
 import zipfile
 
 from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registry.models import (
@@ -18,7 +21,7 @@ from registry.models import (
     Organisation,
     Source,
 )
-from registry.spreadsheets import FORMATS_BY_NAME
+from registry.spreadsheets.formats import FORMATS_BY_NAME
 
 FORMAT_INDEX = {"csv": "0", "xlsx": "1", "ods": "2", "json": "3"}  # the admin's format choices
 
@@ -103,3 +106,20 @@ def admin_confirm(client, model_name, preview):
         reverse(f"admin:registry_{model_name}_process_import"),
         {name: form.initial.get(name, "") for name in fields},
     )
+
+
+FORMATS = ["csv", "xlsx", "ods", "json"]
+
+
+def import_file(resource_class, data, fmt="csv", **kwargs):
+    return resource_class().import_data(read_back(data, fmt), **kwargs)
+
+
+def page_text(response):
+    return html.unescape(response.content.decode())
+
+
+def count_queries(func):
+    with CaptureQueriesContext(connection) as queries:
+        func()
+    return [q["sql"] for q in queries]

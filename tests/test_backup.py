@@ -18,8 +18,9 @@ from registry.models import (
     Organisation,
     Source,
 )
-from registry.resources import OfficerResource, export_workbook
-from registry.spreadsheets import read_workbook
+from registry.spreadsheets.files import read_workbook
+from registry.spreadsheets.officers import OfficerResource
+from registry.spreadsheets.workbook import export_workbook
 
 from .spreadsheet_files import csv_bytes, read_back
 

@@ -11,11 +11,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_script_prefix
 
 from registry.models import City, MemberState, Officer
-from registry.resources import (
+from registry.spreadsheets.officers import OfficerResource
+from registry.spreadsheets.resources import (
     AgreementResource,
     CityResource,
     MemberStateResource,
-    OfficerResource,
     SourceResource,
 )
 

@@ -23,7 +23,8 @@ from registry.models import (
     Organisation,
     Source,
 )
-from registry.resources import RESOURCES, export_bytes
+from registry.spreadsheets.downloads import export_bytes
+from registry.spreadsheets.resources import RESOURCES
 
 from .conftest import make_staff
 from .member_state_world import World, form_data, url

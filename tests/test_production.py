@@ -180,7 +180,7 @@ def test_admin_pages_need_no_inline_script(founding, client):
 def test_import_previews_need_no_inline_script(founding, client):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from registry.resources import export_workbook
+    from registry.spreadsheets.workbook import export_workbook
 
     from .spreadsheet_files import admin_preview, csv_bytes
 

@@ -35,7 +35,7 @@ def project_export(path, file_format):
     lists' `?format=` answer with, written to a file as a client would receive it.
     """
     try:
-        from registry.resources import export_response
+        from registry.spreadsheets.downloads import export_response
     except ImportError as error:
         raise SkipSection("export path not merged yet") from error
     response = export_response(Officer.objects.with_posts(), file_format)

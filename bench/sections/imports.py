@@ -29,8 +29,8 @@ def project_import(path, file_format):
     confirm step and the import commands call, on the file read as they read it.
     """
     try:
-        from registry.resources import OfficerResource
-        from registry.spreadsheets import format_for_name
+        from registry.spreadsheets.formats import format_for_name
+        from registry.spreadsheets.officers import OfficerResource
     except ImportError as error:
         raise SkipSection("import path not merged yet") from error
     dataset = format_for_name(file_format)().create_dataset(_read(path))

@@ -11,7 +11,7 @@ from .. import permissions
 from ..history import DIFF_EXCLUDED_FIELDS
 from ..models import City, MemberState
 from ..pagination import LargeTablePaginator
-from ..spreadsheet_admin import SpreadsheetAdminMixin
+from ..spreadsheets.admin import SpreadsheetAdminMixin
 from .forms import InlineVersionedModelForm, VersionedModelForm
 
 # Longer search terms are refused with a 400: a search for thousands of words builds a query
@@ -44,7 +44,7 @@ class VersionedFieldsMixin:
 class RegistryAdmin(SpreadsheetAdminMixin, VersionedFieldsMixin, SimpleHistoryAdmin):
     """Defaults for tables that may grow to tens of thousands of rows.
 
-    Spreadsheet import and export (registry/spreadsheet_admin.py) for users with the import or
+    Spreadsheet import and export (registry/spreadsheets/admin.py) for users with the import or
     export permission. Each record keeps a change history (simple-history: the "History" button, with a diff of
     each change, and a revert for those who may change the record), and its form refuses to
     overwrite changes saved by someone else meanwhile (VersionedModelForm).

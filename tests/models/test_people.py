@@ -8,7 +8,7 @@ from django.apps import apps
 from django.db import connection
 
 from registry.models import MemberState, Officer
-from registry.resources import OfficerResource
+from registry.spreadsheets.officers import OfficerResource
 
 from .. import factories
 from ..spreadsheet_files import csv_bytes, read_back

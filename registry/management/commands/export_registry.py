@@ -1,6 +1,7 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from registry.resources import export_workbook
+from registry.spreadsheets.errors import SpreadsheetError
+from registry.spreadsheets.workbook import export_workbook
 
 
 class Command(BaseCommand):
@@ -15,7 +16,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, **options):
         # Straight into the file: a large registry is never held in memory whole.
-        with open(path, "wb") as file:
-            export_workbook(path, out=file)
-            size = file.tell()
+        try:
+            with open(path, "wb") as file:
+                export_workbook(path, out=file)
+                size = file.tell()
+        except SpreadsheetError as error:
+            raise CommandError(str(error)) from None
         self.stderr.write(f"Wrote {path} ({size:,} bytes).")

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.history import recorded_as
-from registry.resources import import_workbook
+from registry.spreadsheets.errors import SpreadsheetError
+from registry.spreadsheets.workbook import import_workbook
 
 
 class Command(BaseCommand):
@@ -29,8 +30,11 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from None
         progress = self.show_progress if self.stderr.isatty() else None
         # The change history of every record written names the command and the file.
-        with recorded_as(reason=f"manage.py import_registry {path}"):
-            result = import_workbook(data, path, dry_run=dry_run, progress=progress)
+        try:
+            with recorded_as(reason=f"manage.py import_registry {path}"):
+                result = import_workbook(data, path, dry_run=dry_run, progress=progress)
+        except SpreadsheetError as error:
+            raise CommandError(str(error)) from None
         if progress:
             self.stderr.write("")
         if result.refused:

@@ -13,9 +13,11 @@ from django.test import Client
 from django.urls import reverse
 
 from registry.models import City, DataVersion, Officer
-from registry.resources import CityResource, OfficerResource, export_workbook, import_workbook
+from registry.spreadsheets.officers import OfficerResource
+from registry.spreadsheets.resources import CityResource
+from registry.spreadsheets.workbook import export_workbook, import_workbook
 
-from .spreadsheet_files import (
+from ...spreadsheet_files import (
     admin_confirm,
     admin_preview,
     csv_bytes,

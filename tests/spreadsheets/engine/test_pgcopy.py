@@ -11,11 +11,12 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from registry.history import recorded_as
-from registry.imports import RegistryResource
 from registry.models import City, Officer, Source
-from registry.resources import CityResource, OfficerResource
+from registry.spreadsheets.engine.resource import RegistryResource
+from registry.spreadsheets.officers import OfficerResource
+from registry.spreadsheets.resources import CityResource
 
-from .spreadsheet_files import csv_bytes, officer_rows, read_back, registry_state
+from ...spreadsheet_files import csv_bytes, officer_rows, read_back, registry_state
 
 pytestmark = [
     pytest.mark.django_db,

@@ -16,7 +16,9 @@ from collections import defaultdict
 from django.utils.translation import gettext as _
 from import_export import widgets
 
-from ..spreadsheets import text_cell
+from registry.models import City, MemberState, Officer
+
+from .writers import text_cell
 
 
 def display(value):
@@ -232,8 +234,6 @@ class MemberStateWidget(CachedModelWidget):
     """A member state by its ISO 3166-1 alpha-2 code, in any case."""
 
     def __init__(self, model=None, field="code", **kwargs):
-        from ..models import MemberState
-
         super().__init__(model or MemberState, field)
 
     def key(self, value):
@@ -256,8 +256,6 @@ class CityWidget(CachedModelWidget):
     """A city by name; the row's member_state column tells same-named cities apart."""
 
     def __init__(self, model=None, field="name", state_widget=None, **kwargs):
-        from ..models import City
-
         super().__init__(model or City, field)
         self.state_widget = state_widget or MemberStateWidget()
 
@@ -334,3 +332,19 @@ class NameListWidget(CachedLookup, widgets.ManyToManyWidget):
         if value is None:
             return ""
         return "; ".join(sorted(getattr(o, self.field) for o in value.all()))
+
+
+class CodeWidget(TextWidget):
+    def clean(self, value, row=None, **kwargs):
+        return super().clean(value).upper()
+
+
+class RoleWidget(ChoiceWidget):
+    """Blank means the post the row names: a city's CSCO, or else a National Representative."""
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            if (row or {}).get("city") not in (None, ""):
+                return Officer.Role.CSCO
+            return Officer.Role.NATIONAL_REPRESENTATIVE
+        return super().clean(value, row, **kwargs)

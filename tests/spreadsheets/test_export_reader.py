@@ -12,7 +12,6 @@ import pytest
 from django.http import FileResponse
 from django.test import Client
 
-from registry.exports import ExportReader
 from registry.models import (
     Agreement,
     City,
@@ -23,17 +22,13 @@ from registry.models import (
     Organisation,
     Source,
 )
-from registry.resources import (
-    RESOURCE_FOR_MODEL,
-    RESOURCES,
-    OfficerResource,
-    export_bytes,
-    export_response,
-    export_rows,
-)
+from registry.spreadsheets.downloads import export_bytes, export_response
+from registry.spreadsheets.export_reader import ExportReader
+from registry.spreadsheets.officers import OfficerResource
+from registry.spreadsheets.resources import RESOURCE_FOR_MODEL, RESOURCES, export_rows
 
-from . import factories
-from .spreadsheet_files import read_back, registry_state
+from .. import factories
+from ..spreadsheet_files import count_queries, import_file, officer_rows, read_back, registry_state
 
 
 def per_record_cells(resource_class, queryset, columns=None):
@@ -262,7 +257,7 @@ def test_xlsx_replaces_characters_that_xml_cannot_hold(founding):
 def test_xlsx_writes_text_as_text_never_as_a_formula_link_or_number():
     from openpyxl import load_workbook
 
-    from registry.spreadsheets import write_xlsx
+    from registry.spreadsheets.writers import write_xlsx
 
     data = write_xlsx([("t", ["cell"], [["=1+1"], ["https://example.org"], ["0012"], [7]])])
     cells = [row[0] for row in load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2)]
@@ -292,8 +287,8 @@ def test_public_json_download_streams_in_chunks_with_urls(varied):
 def test_export_registry_writes_the_workbook_straight_to_its_file(varied, tmp_path):
     from django.core.management import call_command
 
-    from registry.resources import export_workbook
-    from registry.spreadsheets import read_workbook
+    from registry.spreadsheets.files import read_workbook
+    from registry.spreadsheets.workbook import export_workbook
 
     path = tmp_path / "registry.xlsx"
     err = io.StringIO()
@@ -304,3 +299,11 @@ def test_export_registry_writes_the_workbook_straight_to_its_file(varied, tmp_pa
         name: sheet.dict for name, sheet in read_workbook(export_workbook("xlsx")).items()
     }
     assert len(written["organisations"]) == Organisation.objects.count()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_queries_do_not_grow_with_the_table(founding, fmt):
+    small = len(count_queries(lambda: export_bytes(Officer.objects.all(), fmt)))
+    import_file(OfficerResource, officer_rows(300))
+    large = len(count_queries(lambda: export_bytes(Officer.objects.all(), fmt)))
+    assert small == large

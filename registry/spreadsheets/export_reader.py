@@ -18,8 +18,8 @@ from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.db.models.aggregates import Aggregate
 
-from .imports import CachedModelWidget, NameListWidget
-from .spreadsheets import escape_formula
+from .escaping import escape_formula
+from .widgets import CachedModelWidget, NameListWidget
 
 
 class JSONList(Aggregate):

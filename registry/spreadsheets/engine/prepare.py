@@ -8,13 +8,9 @@ import unicodedata
 import tablib
 from django.utils.translation import gettext as _
 
-from ..spreadsheets import (
-    UNSTORABLE_CHARACTERS,
-    FormulaCell,
-    NestedValue,
-    SpreadsheetError,
-    unescape_formula,
-)
+from ..errors import SpreadsheetError
+from ..escaping import UNSTORABLE_CHARACTERS, unescape_formula
+from ..files import FormulaCell, NestedValue
 
 # The failed-rows file that the admin offers has this extra column; importing it again ignores it.
 ERROR_COLUMN = "error"

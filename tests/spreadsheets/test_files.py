@@ -14,21 +14,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from registry.resources import (
-    AgreementResource,
-    CityResource,
-    MemberStateResource,
-    OfficerResource,
-)
-from registry.spreadsheets import FORMATS_BY_NAME, SpreadsheetError
+from registry.spreadsheets.errors import SpreadsheetError
+from registry.spreadsheets.formats import FORMATS_BY_NAME
+from registry.spreadsheets.officers import OfficerResource
+from registry.spreadsheets.resources import AgreementResource, CityResource, MemberStateResource
 
-from .spreadsheet_files import (
-    admin_preview,
-    csv_bytes,
-    registry_state,
-    rewrite_zip,
-    xlsx_bytes,
-)
+from ..spreadsheet_files import admin_preview, csv_bytes, registry_state, rewrite_zip, xlsx_bytes
 
 CITY_HEADERS = ["name", "member_state", "latitude", "longitude"]
 

@@ -8,31 +8,30 @@ RegistryResource.authorize() decides whether the user may write a row (a member-
 only the cities and officers of their own states).
 """
 
-import hashlib
-from collections import defaultdict
-
-import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, router
+from django.db import router
 from django.db.models import signals
 from django.db.models.base import ModelState
-from django.db.models.expressions import DatabaseDefault
 from django.db.models.fields import NOT_PROVIDED
 from django.utils.encoding import force_str
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 from import_export.fields import Field
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import Error, RowResult
 
-from .. import collector, history, permissions
-from ..models import touch_registry
-from ..spreadsheets import SpreadsheetError, escape_formula
+from registry import history, permissions
+from registry.models import touch_registry
+
+from .. import gc_pause
+from ..errors import ImportRefused, SpreadsheetError
+from ..escaping import escape_formula
+from ..widgets import CachedLookup, CachedModelWidget, display
 from .persist import BatchWrites
-from .prepare import ERROR_COLUMN, FilePreparation
-from .results import ImportRefused, RegistryImportResult, RegistryRowResult
-from .widgets import CachedLookup, CachedModelWidget, display
+from .prepare import FilePreparation
+from .problems import ProblemReports
+from .results import RegistryImportResult, RegistryRowResult
+from .validation import InstanceValidation
 
 # Natural keys of large tables are loaded this many at a time (one query each).
 KEY_CHUNK = 500
@@ -52,7 +51,9 @@ class NaturalKeyInstanceLoader(BaseInstanceLoader):
 # Resources --------------------------------------------------------------------------------
 
 
-class RegistryResource(FilePreparation, BatchWrites, resources.ModelResource):
+class RegistryResource(
+    FilePreparation, ProblemReports, InstanceValidation, BatchWrites, resources.ModelResource
+):
     """
     Defaults and rules shared by every registry resource.
 
@@ -125,7 +126,7 @@ class RegistryResource(FilePreparation, BatchWrites, resources.ModelResource):
     def get_row_result_class(self):
         return RegistryRowResult
 
-    @collector.paused()
+    @gc_pause.paused()
     def import_data(
         self,
         dataset,
@@ -208,79 +209,6 @@ class RegistryResource(FilePreparation, BatchWrites, resources.ModelResource):
 
     def line_of(self, number):
         return self.lines[number - 1] if number and number <= len(self.lines) else number
-
-    def collect_problems(self, dataset, result):
-        """Turn every error django-import-export recorded into a (line, column, reason)."""
-        failed = {}
-        for invalid in result.invalid_rows:
-            line = self.line_of(invalid.number)
-            error_dict = getattr(invalid.error, "error_dict", None) or {
-                NON_FIELD_ERRORS: invalid.error.error_list
-            }
-            for attribute, errors in error_dict.items():
-                column = self.column_of_attribute.get(attribute, "")
-                if attribute == NON_FIELD_ERRORS:
-                    column = ""
-                for error in errors:
-                    result.add_problem(line, column, self.plain_message(error, column))
-            failed[invalid.number] = invalid
-        for error_row in result.error_rows:
-            line = self.line_of(error_row.number)
-            for error in error_row.errors:
-                result.add_problem(line, "", self.plain_exception(error.error))
-            failed[error_row.number] = error_row
-        for row in result.rows:
-            row.errors = []
-        for error in result.base_errors:
-            if not isinstance(error.error, ImportRefused):
-                result.add_problem(None, "", self.plain_exception(error.error))
-        result.problems.sort(key=lambda p: p.line or 0)
-        if result.problems:
-            result.base_errors = [Error(ImportRefused(result))]
-            result.failed_dataset = self.failed_rows(dataset, result, failed)
-
-    def plain_message(self, error, column):
-        code = getattr(error, "code", None)
-        params = getattr(error, "params", None) or {}
-        if code in ("blank", "null", "required"):
-            return _("%(column)s is required.") % {"column": column or _("a value")}
-        if code == "max_length":
-            return _("the text is %(length)s characters long; at most %(limit)s are allowed.") % {
-                "length": params.get("show_value"),
-                "limit": params.get("limit_value"),
-            }
-        message = error.messages[0] if hasattr(error, "messages") else str(error)
-        return message[0].upper() + message[1:] if message else message
-
-    def plain_exception(self, error):
-        if isinstance(error, IntegrityError):
-            return _("the database refused the rows (%(reason)s); nothing was written.") % {
-                "reason": str(error).splitlines()[0]
-            }
-        if isinstance(error, ValidationError):
-            return " ".join(error.messages)
-        return _("the row could not be imported (%(error)s).") % {
-            "error": str(error) or type(error).__name__
-        }
-
-    def failed_rows(self, dataset, result, failed):
-        """The refused rows with an `error` column, to fix and upload again."""
-        by_line = defaultdict(list)
-        for problem in result.problems:
-            if problem.line:
-                text = (
-                    f"{problem.column}: {problem.message}" if problem.column else problem.message
-                )
-                by_line[problem.line].append(text)
-        failed_dataset = tablib.Dataset(headers=[*dataset.headers, ERROR_COLUMN])
-        failed_dataset.title = self.sheet_name
-        for number, row in enumerate(dataset, start=1):
-            line = self.line_of(number)
-            if line in by_line:
-                failed_dataset.append(
-                    [*(escape_formula(v) for v in row), " | ".join(by_line[line])]
-                )
-        return failed_dataset
 
     def import_row(self, row, instance_loader, **kwargs):
         self.row_changes = []
@@ -504,113 +432,6 @@ class RegistryResource(FilePreparation, BatchWrites, resources.ModelResource):
             obj = widget.by_pk(value) if isinstance(widget, CachedModelWidget) else None
             return display(getattr(obj, widget.field, value) if obj else value)
         return display(value)
-
-    # --- validation ---------------------------------------------------------------------
-
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        """
-        Model validation without a query per row: foreign keys were resolved from the
-        database by the widgets, and uniqueness is checked against the loaded records and
-        the rest of the file, so full_clean() runs without its per-row lookups.
-        """
-        errors = dict(import_validation_errors or {})
-        if errors:
-            # The cells themselves are wrong: say that, not what follows from it.
-            raise ValidationError(errors)
-        try:
-            self.complete_instance(instance)
-            self.full_clean(instance)
-            self.check_instance(instance)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if not errors:
-            for name in self.unique_fields:
-                value = getattr(instance, name)
-                if value in (None, ""):
-                    continue
-                owners = self.unique_values.setdefault(name, {})
-                owner, line = owners.get(value, (None, None))
-                if owner is not None and owner is not instance:
-                    where = _("line %(line)s") % {"line": line} if line else _("the registry")
-                    errors[name] = [
-                        ValidationError(
-                            _("%(field)s '%(value)s' is already used by %(owner)s (%(where)s).")
-                            % {"field": name, "value": value, "owner": owner, "where": where}
-                        )
-                    ]
-                else:
-                    owners[value] = (instance, line if owner is instance else self.row_line)
-        if errors:
-            raise ValidationError(errors)
-
-    def full_clean(self, instance):
-        """
-        instance.full_clean(exclude=<relations>, validate_unique=False,
-        validate_constraints=False), with the fields checked by clean_fields() below.
-        """
-        errors = {}
-        try:
-            self.clean_fields(instance)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        # As in Model.full_clean(), clean() runs even when a field is invalid.
-        try:
-            instance.clean()
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
-
-    def clean_fields(self, instance):
-        """
-        Model.clean_fields() without the relations, each field's clean() run once per
-        distinct value in a file: most columns repeat (dates, roles, states), and Django's
-        fields check a value by itself (Field.validate() reads the instance only for
-        relations, which are left out as the widgets resolved them).
-        """
-        errors = {}
-        for field in self.validated_fields:
-            raw = getattr(instance, field.attname)
-            if (field.blank and raw in field.empty_values) or isinstance(raw, DatabaseDefault):
-                continue
-            key = (field.attname, type(raw), raw)
-            try:
-                checked = self.cleaned_values.get(key)
-            except TypeError:  # an unhashable value (a JSON field's): checked every time
-                checked = key = None
-            if checked is None:
-                try:
-                    checked = (field.clean(raw, instance), None)
-                except ValidationError as invalid:
-                    checked = (None, invalid.error_list)
-                if key is not None:
-                    self.cleaned_values[key] = checked
-            cleaned, error = checked
-            if error is None:
-                setattr(instance, field.attname, cleaned)
-            else:
-                errors[field.name] = error
-        if errors:
-            raise ValidationError(errors)
-
-    def complete_instance(self, instance):
-        """Fill what a file may leave out for a new record (slug, network)."""
-        if "slug" in self.unique_fields and not instance.slug:
-            instance.slug = self.make_slug(instance)
-
-    def make_slug(self, instance):
-        base = slugify(str(instance))[:90].strip("-")
-        if not base:
-            digest = hashlib.sha1(str(instance).encode()).hexdigest()[:8]
-            base = f"{instance._meta.model_name}-{digest}"
-        taken = self.unique_values.setdefault("slug", {})
-        slug, n = base, 2
-        while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
-        return slug
-
-    def check_instance(self, instance):
-        """Rules the database enforces with CHECK constraints, said in words before it does."""
 
     # --- writing ------------------------------------------------------------------------
 

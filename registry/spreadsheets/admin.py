@@ -22,8 +22,11 @@ from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
-from .resources import RESOURCES, export_workbook, import_workbook
-from .spreadsheets import FORMATS, XLSX, SharedCacheStorage, SpreadsheetError
+from .errors import SpreadsheetError
+from .formats import FORMATS, XLSX
+from .resources import RESOURCES
+from .storage import SharedCacheStorage
+from .workbook import export_workbook, import_workbook
 
 # How many rows the preview lists; the counts above it cover every row.
 PREVIEW_ROWS = 500

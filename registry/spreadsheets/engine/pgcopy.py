@@ -17,7 +17,7 @@ from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 from simple_history import utils as history_utils
 
-from .. import history
+from registry import history
 
 # Fields whose get_db_prep_save() hands a value of this exact type to PostgreSQL unchanged:
 # COPY takes such values as they are. Exact classes only: a subclass may prepare its values.

@@ -27,18 +27,6 @@ class Problem:
         return f"<Problem {self}>"
 
 
-class ImportRefused(Exception):
-    """Stands for all of an import's problems among django-import-export's base errors."""
-
-    def __init__(self, result):
-        self.result = result
-        super().__init__(result.report())
-
-    def __repr__(self):
-        # django-import-export's `import` command prints repr(error): make it the report.
-        return str(self)
-
-
 class RegistryRowResult(RowResult):
     def __init__(self):
         super().__init__()

@@ -8,7 +8,8 @@ from functools import partial
 
 from django.db import connections, router, transaction
 
-from .. import history
+from registry import history
+
 from . import pgcopy
 
 

@@ -13,12 +13,12 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from registry.imports import RegistryResource
 from registry.models import City, Officer
-from registry.resources import OfficerResource
+from registry.spreadsheets.engine.resource import RegistryResource
+from registry.spreadsheets.officers import OfficerResource
 
-from .servers import BASE_DIR, development_environment, poll, writer_of
-from .spreadsheet_files import officer_rows, read_back, registry_state
+from ...servers import BASE_DIR, development_environment, poll, writer_of
+from ...spreadsheet_files import officer_rows, read_back, registry_state
 
 ROWS = 5000
 

@@ -1,56 +1,27 @@
 """
-Reading and writing the registry's spreadsheets: CSV, XLSX, ODS and JSON.
+Reading untrusted spreadsheet files: CSV, XLSX, ODS and JSON, as tablib Datasets.
 
 Every uploaded file is untrusted. Before a byte is parsed, a workbook's zip archive is measured
 (a zip bomb is refused), its XML is searched for entity declarations (refused: spreadsheets never
 need them), and formula and merged cells are located so that the import can refuse them by line
 and column. Values are read with python-calamine, which is fast and never expands XML entities.
-
-The format classes extend django-import-export's, so the admin, its `import` and `export`
-commands and this project's commands all read and write files the same way.
 """
 
 import csv
-import datetime
-import decimal
 import io
-import itertools
 import json
 import re
-import uuid
 import zipfile
 
 import tablib
 from django.conf import settings
-from django.core.cache import caches
-from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
-from import_export import tmp_storages
-from import_export.formats import base_formats
 
-from . import collector
-
-# A text cell that begins with one of these is run as a formula by Excel, LibreOffice or Google
-# Sheets ("CSV injection"). Such text is written with a leading apostrophe, which the import
-# removes again; text that already begins with an apostrophe gets one more, so the escape can be
-# undone without ambiguity.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-ESCAPE = "'"
-
-# What XML 1.0, and so XLSX and ODS, cannot hold: C0 controls other than tab, newline and
-# carriage return, and the non-characters U+FFFE and U+FFFF.
-UNSTORABLE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+from . import gc_pause
+from .errors import SpreadsheetError
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 .xls (and encrypted .xlsx) container
-
-
-class SpreadsheetError(CommandError):
-    """
-    A file that cannot be read as a registry spreadsheet; the message is for the person who
-    sent it. A CommandError, so that `manage.py import` and `import_registry` print the message
-    and exit 1 instead of showing a traceback.
-    """
 
 
 class FormulaCell(str):
@@ -59,24 +30,6 @@ class FormulaCell(str):
 
 class NestedValue(str):
     """A JSON object or list found where a single value was expected."""
-
-
-def escape_formula(value):
-    if isinstance(value, str) and value and (value[0] in FORMULA_TRIGGERS or value[0] == ESCAPE):
-        return ESCAPE + value
-    return value
-
-
-def unescape_formula(value):
-    return value[1:] if value.startswith(ESCAPE) else value
-
-
-def max_uncompressed_bytes():
-    return getattr(settings, "REGISTRY_IMPORT_MAX_UNCOMPRESSED_BYTES", 100 * 1024 * 1024)
-
-
-def max_compression_ratio():
-    return getattr(settings, "REGISTRY_IMPORT_MAX_COMPRESSION_RATIO", 100)
 
 
 # Reading ----------------------------------------------------------------------------------
@@ -177,7 +130,7 @@ def dataset_from_rows(rows, title=""):
     return dataset
 
 
-@collector.paused()
+@gc_pause.paused()
 def read_csv(in_stream):
     text = decode_text(as_bytes(in_stream), "CSV")
     try:
@@ -189,7 +142,7 @@ def read_csv(in_stream):
     return dataset_from_rows(rows)
 
 
-@collector.paused()
+@gc_pause.paused()
 def read_json(in_stream):
     text = decode_text(as_bytes(in_stream), "JSON")
     try:
@@ -237,8 +190,8 @@ def open_workbook_archive(data, format_name):
             )
             % {"format": format_name}
         ) from None
-    limit = max_uncompressed_bytes()
-    ratio = max_compression_ratio()
+    limit = settings.REGISTRY_IMPORT_MAX_UNCOMPRESSED_BYTES
+    ratio = settings.REGISTRY_IMPORT_MAX_COMPRESSION_RATIO
     bomb = SpreadsheetError(
         _(
             "The workbook was refused: it expands to more than %(limit)s MB or is compressed "
@@ -423,7 +376,7 @@ def read_workbook(in_stream, format_name="XLSX"):
     return sheets
 
 
-@collector.paused()
+@gc_pause.paused()
 def read_single_sheet(in_stream, format_name, wanted=None):
     """The one sheet of a workbook to import into one table: the only one, or `wanted`."""
     sheets = read_workbook(in_stream, format_name)
@@ -441,264 +394,3 @@ def read_single_sheet(in_stream, format_name, wanted=None):
         )
         % {"count": len(filled), "names": ", ".join(filled)}
     )
-
-
-# Writing ----------------------------------------------------------------------------------
-
-
-def native_number(value):
-    """Decimals as int or float, the numbers that spreadsheets and JSON hold."""
-    if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
-def text_cell(value):
-    """A value as CSV text: ISO dates, plain decimals, empty for None."""
-    if value is None:
-        return ""
-    if isinstance(value, decimal.Decimal):
-        return format(value, "f")
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    return str(value)
-
-
-# Streamed text is yielded this many rows at a time: a chunk per row would cost more in the
-# response's machinery than the row itself.
-ROWS_PER_CHUNK = 200
-
-
-def csv_lines(headers, rows, bom=True):
-    """
-    CSV text in chunks of ROWS_PER_CHUNK rows, for streaming responses. It starts with a byte
-    order mark, without which Excel reads UTF-8 as the local code page and garbles Thai or Khmer.
-    """
-    buffer = io.StringIO()
-    if bom:
-        buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([text_cell(value) for value in headers])
-    rows = iter(rows)
-    while True:
-        batch = list(itertools.islice(rows, ROWS_PER_CHUNK))
-        writer.writerows([[text_cell(value) for value in row] for row in batch])
-        text = buffer.getvalue()
-        if text:
-            yield text
-        if len(batch) < ROWS_PER_CHUNK:
-            return
-        buffer.seek(0)
-        buffer.truncate()
-
-
-def xlsx_cells(row):
-    """
-    A row's values as the XLSX writer takes them: Decimals as numbers, characters that XML
-    cannot hold replaced (searched once per row, as they are rare), and empty text as no cell.
-    """
-    cells = [
-        (value or None)
-        if type(value) is str
-        else native_number(value)
-        if isinstance(value, decimal.Decimal)
-        else value
-        for value in row
-    ]
-    texts = [value for value in cells if isinstance(value, str)]
-    if texts and UNSTORABLE_CHARACTERS.search("\n".join(texts)):
-        cells = [
-            UNSTORABLE_CHARACTERS.sub("\ufffd", value) if isinstance(value, str) else value
-            for value in cells
-        ]
-    return cells
-
-
-def write_xlsx(sheets, out=None):
-    """
-    An XLSX workbook from [(title, headers, rows)], rows any iterable: into the binary file
-    `out` when given, else returned as bytes.
-
-    Written with XlsxWriter in its constant-memory mode, each row flushed to a temporary file
-    as it comes, so memory stays level however many rows there are (about twice as fast as
-    openpyxl's write-only mode). Text is always written as text, never as a formula or a link,
-    whatever it starts with; dates as dates, numbers as numbers.
-    """
-    import xlsxwriter
-
-    target = out if out is not None else io.BytesIO()
-    workbook = xlsxwriter.Workbook(
-        target,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "remove_timezone": True,
-        },
-    )
-    bold = workbook.add_format({"bold": True})
-    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    moment = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    for title, headers, rows in sheets:
-        sheet = workbook.add_worksheet(title[:31] or "Sheet")
-        sheet.freeze_panes(1, 0)
-        sheet.write_row(0, 0, headers, bold)
-        write_string, write_number = sheet.write_string, sheet.write_number
-        write_datetime, write_boolean = sheet.write_datetime, sheet.write_boolean
-        for line, row in enumerate(rows, start=1):
-            for column, value in enumerate(xlsx_cells(row)):
-                if value is None:
-                    continue
-                if type(value) is str:
-                    write_string(line, column, value)
-                elif isinstance(value, bool):
-                    write_boolean(line, column, value)
-                elif isinstance(value, datetime.datetime):
-                    write_datetime(line, column, value, moment)
-                elif isinstance(value, datetime.date):
-                    write_datetime(line, column, value, day)
-                elif isinstance(value, (int, float)):
-                    write_number(line, column, value)
-                else:
-                    write_string(line, column, str(value))
-    workbook.close()
-    return None if out is not None else target.getvalue()
-
-
-def write_ods(sheets):
-    """An ODS workbook (bytes) from [(title, headers, rows)]."""
-    book = tablib.Databook()
-    for title, headers, rows in sheets:
-        dataset = tablib.Dataset(headers=headers, title=title)
-        for row in rows:
-            dataset.append(
-                [
-                    UNSTORABLE_CHARACTERS.sub("\ufffd", value)
-                    if isinstance(value, str)
-                    else native_number(value)
-                    for value in row
-                ]
-            )
-        book.add_sheet(dataset)
-    return book.export("ods")
-
-
-def json_default(value):
-    if isinstance(value, decimal.Decimal):
-        return native_number(value)
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def json_chunks(headers, rows):
-    """A JSON list of objects, in chunks of ROWS_PER_CHUNK rows, for streaming responses."""
-    encode = json.JSONEncoder(default=json_default, ensure_ascii=False).encode
-    yield "["
-    separator = ""
-    rows = iter(rows)
-    while batch := list(itertools.islice(rows, ROWS_PER_CHUNK)):
-        yield separator + ",\n".join(encode(dict(zip(headers, row, strict=True))) for row in batch)
-        separator = ",\n"
-    yield "]\n"
-
-
-# Formats ----------------------------------------------------------------------------------
-# django-import-export's formats, reading through the checks above. All four read bytes
-# (get_read_mode "rb"), so the encoding is checked here, with a clear message, rather than
-# by Python's open().
-
-
-class CSV(base_formats.CSV):
-    def get_read_mode(self):
-        return "rb"
-
-    def create_dataset(self, in_stream, **kwargs):
-        return read_csv(in_stream)
-
-    def export_data(self, dataset, **kwargs):
-        return "".join(csv_lines(dataset.headers, list(dataset)))
-
-
-class JSON(base_formats.JSON):
-    def get_read_mode(self):
-        return "rb"
-
-    def create_dataset(self, in_stream, **kwargs):
-        return read_json(in_stream)
-
-    def export_data(self, dataset, **kwargs):
-        return "".join(json_chunks(dataset.headers, list(dataset)))
-
-
-class XLSX(base_formats.XLSX):
-    sheet_name = None
-
-    def create_dataset(self, in_stream, **kwargs):
-        return read_single_sheet(in_stream, "XLSX", self.sheet_name)
-
-    def export_data(self, dataset, **kwargs):
-        return write_xlsx([(dataset.title or "Sheet1", dataset.headers, list(dataset))])
-
-
-class ODS(base_formats.ODS):
-    sheet_name = None
-
-    def get_read_mode(self):
-        return "rb"
-
-    def is_binary(self):
-        return True
-
-    def create_dataset(self, in_stream, **kwargs):
-        return read_single_sheet(in_stream, "ODS", self.sheet_name)
-
-    def export_data(self, dataset, **kwargs):
-        return write_ods([(dataset.title or "Sheet1", dataset.headers, list(dataset))])
-
-
-FORMATS = [CSV, XLSX, ODS, JSON]
-FORMATS_BY_NAME = {"csv": CSV, "xlsx": XLSX, "ods": ODS, "json": JSON}
-
-
-def format_for_name(name):
-    """The format class for "csv", "xlsx", "ods" or "json" (a file extension will do)."""
-    key = name.lower().rsplit(".", 1)[-1]
-    try:
-        return FORMATS_BY_NAME[key]
-    except KeyError:
-        raise SpreadsheetError(
-            _("Unknown format '%(name)s': use csv, xlsx, ods or json.") % {"name": name}
-        ) from None
-
-
-# Between preview and confirm --------------------------------------------------------------
-
-
-class SharedCacheStorage(tmp_storages.CacheStorage):
-    """
-    django-import-export's cache storage for the file kept between an import's preview and
-    its confirmation, in the cache named by REGISTRY_IMPORT_CACHE (a database cache by
-    default), so the confirmation works whichever app server behind a load balancer gets it.
-    """
-
-    @property
-    def cache(self):
-        return caches[getattr(settings, "REGISTRY_IMPORT_CACHE", "default")]
-
-    def save(self, data):
-        if not self.name:
-            self.name = uuid.uuid4().hex
-        self.cache.set(self.CACHE_PREFIX + self.name, data, self.CACHE_LIFETIME)
-
-    def read(self):
-        data = self.cache.get(self.CACHE_PREFIX + self.name)
-        if data is None:
-            raise SpreadsheetError(
-                _("The uploaded file is no longer available (it expired). Upload it again.")
-            )
-        return data
-
-    def remove(self):
-        self.cache.delete(self.CACHE_PREFIX + self.name)
