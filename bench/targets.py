@@ -13,10 +13,10 @@ FLAT_RATIO, FLAT_SLACK_MIB = 1.25, 5.0
 WHY = {
     "import-new": (
         "Why: new rows and their historical records are written with COPY "
-        "(registry/imports/pgcopy.py); each distinct value of a column is checked once "
+        "(registry/spreadsheets/engine/pgcopy.py); each distinct value of a column is checked once "
         "(RegistryResource.clean_fields()), new records are copied from one made per file, "
         "and the cyclic garbage collector is paused while a file is read and imported "
-        "(registry/collector.py). What is left is django-import-export's per-row machinery (a "
+        "(registry/spreadsheets/gc_pause.py). What is left is django-import-export's per-row machinery (a "
         "model instance per row, each cell through its widget, a result per row) and the "
         "historical record written for every row (issue 5), which the floor does not write; "
         "the server's trigram index on search_text slows the floor and the import alike (see "
@@ -27,7 +27,7 @@ WHY = {
         "and message of the row path."
     ),
     "export-csv": (
-        "Why: export_rows() reads values_list() tuples in one query (registry/exports.py) and "
+        "Why: export_rows() reads values_list() tuples in one query (registry/spreadsheets/export_reader.py) and "
         "writes them with csv.writer in chunks of rows; what is left per row is each column's "
         "widget render and formula escaping, and the text conversion of each cell. A miss on "
         "this machine means it was busy: compare with the *reference: csv.writer over "
@@ -35,7 +35,7 @@ WHY = {
     ),
     "export-xlsx": (
         "Why: the rows are the CSV export's, written with XlsxWriter's constant-memory mode "
-        "(registry/spreadsheets.py write_xlsx()), 1.6 to 2 times the *reference: openpyxl "
+        "(registry/spreadsheets/writers.py write_xlsx()), 1.6 to 2 times the *reference: openpyxl "
         "write-only* row on a quiet machine; most of the time is the XML of each cell. A miss "
         "means a busy machine: compare with the reference's share in the detail."
     ),
@@ -46,11 +46,11 @@ WHY = {
     ),
     "page-rps": (
         "Why: each worker renders a page once per data version and then answers it from the "
-        "page cache (registry/views.py). What a cached answer still costs beyond the trivial "
+        "page cache (registry/caching.py). What a cached answer still costs beyond the trivial "
         "view is one statement to the shared database, the data version, which keeps every "
         "process from serving a page older than the last write (the app is stateless) and "
         "doubles as the connection's health check (first_statement_checks_connection() in "
-        "registry/models.py), and the page's 30 to 150 KB against the trivial view's 2 bytes. "
+        "registry/models/data_version.py), and the page's 30 to 150 KB against the trivial view's 2 bytes. "
         "What would close a wider gap: not asking the database on every request, e.g. reading "
         "the version at most once a second per process, which would let a process serve a "
         "page up to a second older than an edit (a product decision the registry has not "
@@ -63,7 +63,7 @@ WHY = {
     "page-queries": (
         "Why: an uncached list page runs the data version, the page with its count, and the "
         "prefetches it shows; the network and the filters' choices come from the data cache "
-        "(registry/views.py per_version()). A miss means a list gained a query outside it."
+        "(registry/caching.py per_version()). A miss means a list gained a query outside it."
     ),
     "scale-count": (
         "Why: a page that counts an unfiltered officer table. What would close it: "

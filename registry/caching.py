@@ -1,23 +1,21 @@
 """The public pages' validators, the rendered-page cache and the per-version data cache."""
 
+import contextlib
 import contextvars
 import datetime
 import hashlib
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
 
 from .models import DataVersion
 
 # Pages larger than this (a whole-registry download) are rendered each time instead.
 PAGE_CACHE_MAX_BYTES = 2 * 1024 * 1024
 
-# The ETag of the GET or HEAD request being answered, read once at its start (see
-# ConditionalGetMixin): the key of everything per_version() keeps for that request.
+# The ETag of the GET or HEAD request being answered, read once at its start (answering(),
+# called by the views' ConditionalGetMixin): the key of everything per_version() keeps.
 _request_etag = contextvars.ContextVar("registry_request_etag", default=None)
 
 
@@ -57,52 +55,36 @@ def per_version(name, compute):
     return cached[0]
 
 
-class ConditionalGetMixin:
-    """ETag and Last-Modified headers, and a 304 for unchanged data before any rendering."""
+@contextlib.contextmanager
+def answering(etag):
+    """Within this block, per_version() keeps what it computes under `etag`."""
+    token = _request_etag.set(etag)
+    try:
+        yield
+    finally:
+        _request_etag.reset(token)
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD"):
-            return super().dispatch(request, *args, **kwargs)
-        etag, last_modified = registry_validators()
-        token = _request_etag.set(etag)
-        try:
-            response = get_conditional_response(
-                request, etag=etag, last_modified=last_modified.timestamp()
+
+def _page_key(request, etag):
+    # The key is the ETag, which holds the data version and its change time as read from the
+    # database, so a write on any app server retires every cached copy at once: each process
+    # may keep its own copies without ever serving stale data.
+    return (
+        "registry-page:" + hashlib.sha256(f"{etag}|{request.get_full_path()}".encode()).hexdigest()
+    )
+
+
+def cached_page(request, etag):
+    """The (content, content type) kept for this request's page at this ETag, or None."""
+    return caches[settings.REGISTRY_PAGE_CACHE].get(_page_key(request, etag))
+
+
+def keep_page(request, etag, response):
+    """Keep a rendered 200 page for the next request at the same ETag (not a large one)."""
+    if response.status_code == 200 and not response.streaming:
+        if hasattr(response, "render"):
+            response.render()
+        if len(response.content) <= PAGE_CACHE_MAX_BYTES:
+            caches[settings.REGISTRY_PAGE_CACHE].set(
+                _page_key(request, etag), (response.content, response["Content-Type"])
             )
-            if response is None:
-                response = self.cached_or_rendered(request, etag, *args, **kwargs)
-        finally:
-            _request_etag.reset(token)
-        # Errors are not cached: a 400 or 404 carries no validators to revalidate against.
-        if response.status_code in (200, 304):
-            response.headers.setdefault("ETag", etag)
-            response.headers.setdefault("Last-Modified", http_date(last_modified.timestamp()))
-            # Revalidate every time (cheap, thanks to the 304) rather than let browsers
-            # guess a freshness lifetime from Last-Modified and show outdated facts.
-            patch_cache_control(response, public=True, no_cache=True)
-        return response
-
-    def cached_or_rendered(self, request, etag, *args, **kwargs):
-        """
-        The page from the rendered-page cache, else rendered and kept there.
-
-        The key is the ETag, which holds the data version and its change time as read from
-        the database, so a write on any app server retires every cached copy at once: each
-        process may keep its own copies without ever serving stale data.
-        """
-        key = (
-            "registry-page:"
-            + hashlib.sha256(f"{etag}|{request.get_full_path()}".encode()).hexdigest()
-        )
-        cache = caches[settings.REGISTRY_PAGE_CACHE]
-        cached = cache.get(key)
-        if cached is not None:
-            content, content_type = cached
-            return HttpResponse(content, content_type=content_type)
-        response = super().dispatch(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
-            if hasattr(response, "render"):
-                response.render()
-            if len(response.content) <= PAGE_CACHE_MAX_BYTES:
-                cache.set(key, (response.content, response["Content-Type"]))
-        return response

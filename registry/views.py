@@ -9,21 +9,59 @@ rows: relations are fetched with select_related/prefetch_related, never per row.
 from decimal import Decimal
 
 from django import forms
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.functional import cached_property
+from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import maps, popolo
-from .caching import ConditionalGetMixin, per_version
+from . import caching, maps, popolo
+from .caching import per_version
 from .expressions import count_rows
 from .filters import AgreementFilter, CityFilter, MemberStateFilter, OfficerFilter, SourceFilter
 from .models import Agreement, City, MemberState, Network, Officer, Source
 from .pagination import PageCountPaginator
 from .spreadsheets.downloads import export_response
+
+# Conditional GET and the page cache ---------------------------------------------------------
+
+
+class ConditionalGetMixin:
+    """ETag and Last-Modified headers, and a 304 for unchanged data before any rendering."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return super().dispatch(request, *args, **kwargs)
+        etag, last_modified = caching.registry_validators()
+        with caching.answering(etag):
+            response = get_conditional_response(
+                request, etag=etag, last_modified=last_modified.timestamp()
+            )
+            if response is None:
+                response = self.cached_or_rendered(request, etag, *args, **kwargs)
+        # Errors are not cached: a 400 or 404 carries no validators to revalidate against.
+        if response.status_code in (200, 304):
+            response.headers.setdefault("ETag", etag)
+            response.headers.setdefault("Last-Modified", http_date(last_modified.timestamp()))
+            # Revalidate every time (cheap, thanks to the 304) rather than let browsers
+            # guess a freshness lifetime from Last-Modified and show outdated facts.
+            patch_cache_control(response, public=True, no_cache=True)
+        return response
+
+    def cached_or_rendered(self, request, etag, *args, **kwargs):
+        """The page from the rendered-page cache, else rendered and kept there."""
+        cached = caching.cached_page(request, etag)
+        if cached is not None:
+            content, content_type = cached
+            return HttpResponse(content, content_type=content_type)
+        response = super().dispatch(request, *args, **kwargs)
+        caching.keep_page(request, etag, response)
+        return response
+
 
 # Point in time ----------------------------------------------------------------------------
 
@@ -112,7 +150,7 @@ class PublicPageMixin(ConditionalGetMixin, AsOfMixin):
 class DownloadMixin:
     """
     `?format=...` on a list: its filtered rows (all pages) as a file, in the staff export's
-    columns (registry/resources.py), so a download can be edited and imported back. JSON
+    columns (registry/spreadsheets/resources.py), so a download can be edited and imported back. JSON
     adds each record's canonical URL.
     """
 

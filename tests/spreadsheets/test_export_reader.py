@@ -1,5 +1,5 @@
 """
-Exports read from values (registry/exports.py): the same cells as the per-record
+Exports read from values (registry/spreadsheets/export_reader.py): the same cells as the per-record
 export_resource(), one query whatever the number of rows, streamed workbooks.
 """
 

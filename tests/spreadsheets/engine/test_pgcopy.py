@@ -1,5 +1,5 @@
 """
-New rows written with PostgreSQL's COPY (registry/imports/pgcopy.py): the same records, history
+New rows written with PostgreSQL's COPY (registry/spreadsheets/engine/pgcopy.py): the same records, history
 and many-to-many rows as bulk_create() writes, ids included; a constraint the database enforces
 still refuses the whole file; and a fixed number of statements per batch, whatever the file.
 """
