@@ -11,8 +11,6 @@ import sys
 from pathlib import Path
 from unittest import mock
 
-import pytest
-
 from ..servers import BASE_DIR, PRODUCTION_ENV, PROXY_HEADERS, clean_environment, listening_port
 
 CONFIG_FILE = BASE_DIR / "ascn" / "gunicorn.conf.py"
