@@ -23,13 +23,13 @@ def load_config(**variables):
         return runpy.run_path(str(CONFIG_FILE))
 
 
-def test_workers_are_forked_from_a_loaded_app_and_never_recycled_together():
+def test_workers_are_forked_from_a_loaded_app_and_recycled_only_over_a_wide_spread():
     config = load_config()
     assert config["preload_app"] is True
-    # Each worker restarts after max_requests plus up to as many again, spread evenly.
-    assert config["max_requests"] >= 5000
-    assert config["max_requests_jitter"] >= config["max_requests"]
-    assert load_config(GUNICORN_MAX_REQUESTS="0")["max_requests"] == 0
+    assert config["max_requests"] == 0  # measured: recycling costs the tail (README.md)
+    # When asked for, each worker restarts after N requests plus up to N again.
+    config = load_config(GUNICORN_MAX_REQUESTS="5000")
+    assert (config["max_requests"], config["max_requests_jitter"]) == (5000, 5000)
 
 
 def test_gunicorn_logs_json_to_stderr_and_the_access_log_is_optional():
