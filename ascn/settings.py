@@ -230,12 +230,13 @@ CACHES = {
 }
 # With Redis beside the database, every cache is in it: the app servers share one warm copy
 # of each page instead of each worker rendering its own. Each alias keeps its key prefix
-# (and its timeout); Redis's own memory limit replaces MAX_ENTRIES.
+# (and its timeout), and clear() empties that prefix only (ascn/caches.py); Redis's own
+# memory limit replaces MAX_ENTRIES.
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     for _alias, _cache in CACHES.items():
         CACHES[_alias] = {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ascn.caches.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"ascn-{_alias}",
             # A Redis that stops answering costs a request seconds, not the worker timeout.

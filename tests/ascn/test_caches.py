@@ -28,7 +28,8 @@ def test_with_redis_every_cache_is_in_it_under_its_own_prefix():
     caches = load_settings(DJANGO_DEBUG="1", REDIS_URL="redis://cache.internal:6379/2")["CACHES"]
     assert set(caches) == ALIASES
     for cache in caches.values():
-        assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+        # Django's RedisCache, with a clear() that keeps to its own prefix (ascn/caches.py).
+        assert cache["BACKEND"] == "ascn.caches.RedisCache"
         assert cache["LOCATION"] == "redis://cache.internal:6379/2"
     assert len({cache["KEY_PREFIX"] for cache in caches.values()}) == len(ALIASES)
     # An upload waits a day for its confirmation, in Redis as in the database.
@@ -42,6 +43,12 @@ def redis_reachable():
     except OSError:
         return False
     return True
+
+
+needs_redis = pytest.mark.skipif(
+    not redis_reachable(),
+    reason=f"no Redis answers at {REDIS_URL} (set REDIS_URL, or start redis-server)",
+)
 
 
 def run_in_a_new_process(code):
@@ -62,9 +69,8 @@ def run_in_a_new_process(code):
     return result.stdout.strip()
 
 
+@needs_redis
 def test_a_page_cached_by_one_process_is_read_by_another():
-    if not redis_reachable():
-        pytest.skip(f"no Redis answers at {REDIS_URL} (set REDIS_URL, or start redis-server)")
     key = f"registry-page:test-{uuid.uuid4().hex}"
     cache = "from django.conf import settings; from django.core.cache import caches; "
     cache += "cache = caches[settings.REGISTRY_PAGE_CACHE]; "
@@ -78,3 +84,23 @@ def test_a_page_cached_by_one_process_is_read_by_another():
         assert run_in_a_new_process(other + f"print(caches['data'].get({key!r}))") == "None"
     finally:
         run_in_a_new_process(cache + f"cache.delete({key!r})")
+
+
+@needs_redis
+def test_clearing_one_cache_leaves_the_others_sharing_its_redis_database():
+    from ascn.caches import RedisCache
+
+    run = uuid.uuid4().hex
+    pages, data = (
+        RedisCache(REDIS_URL, {"KEY_PREFIX": f"ascn-test-{run}-{alias}"})
+        for alias in ("pages", "data")
+    )
+    try:
+        pages.set_many({f"page-{n}": n for n in range(1500)})  # more than one delete batch
+        data.set("network", "ASCN")
+        pages.clear()
+        assert pages.get_many([f"page-{n}" for n in range(1500)]) == {}
+        assert data.get("network") == "ASCN"
+    finally:
+        pages.clear()
+        data.clear()
