@@ -92,6 +92,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every log record of a request, its 413 included, carries its id.
+    "ascn.middleware.RequestIdMiddleware",
+    # Refuses an oversized body before anything below could read it (ascn/middleware.py).
+    "ascn.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Answers /healthz before host checks, sessions and CSRF (ascn/middleware.py).
     "ascn.middleware.HealthCheckMiddleware",
@@ -224,12 +228,35 @@ CACHES = {
         "TIMEOUT": 24 * 60 * 60,
     },
 }
+# With Redis beside the database, every cache is in it: the app servers share one warm copy
+# of each page instead of each worker rendering its own. Each alias keeps its key prefix
+# (and its timeout), and clear() empties that prefix only (ascn/caches.py); Redis's own
+# memory limit replaces MAX_ENTRIES.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    for _alias, _cache in CACHES.items():
+        CACHES[_alias] = {
+            "BACKEND": "ascn.caches.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"ascn-{_alias}",
+            # A Redis that stops answering costs a request seconds, not the worker timeout.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+            **({"TIMEOUT": _cache["TIMEOUT"]} if "TIMEOUT" in _cache else {}),
+        }
 REGISTRY_PAGE_CACHE = "pages"
 REGISTRY_DATA_CACHE = "data"
 # Uploads above this size are refused before they are read.
 REGISTRY_IMPORT_MAX_UPLOAD_BYTES = int(
     float(os.environ.get("DJANGO_IMPORT_MAX_UPLOAD_MB", "5")) * 1024 * 1024
 )
+# Request bodies: RequestBodyLimitMiddleware answers 413 from Content-Length, before reading,
+# for a body over REGISTRY_MAX_REQUEST_BYTES (the admin's import endpoints: over the upload
+# limit plus room for the form around the file). The reverse proxy's limits should match
+# (README.md, Production).
+REGISTRY_MAX_REQUEST_BYTES = int(os.environ.get("DJANGO_MAX_REQUEST_BYTES", str(64 * 1024)))
+REGISTRY_IMPORT_MAX_REQUEST_BYTES = REGISTRY_IMPORT_MAX_UPLOAD_BYTES + REGISTRY_MAX_REQUEST_BYTES
+# Form fields other than files never need more than a small body.
+DATA_UPLOAD_MAX_MEMORY_SIZE = REGISTRY_MAX_REQUEST_BYTES
 # A workbook that expands beyond this, or is compressed more than this ratio, is a zip bomb.
 REGISTRY_IMPORT_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 REGISTRY_IMPORT_MAX_COMPRESSION_RATIO = 100
@@ -292,3 +319,87 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Logging and error e-mail -----------------------------------------------------------------
+# README.md, Production: Logging. Records go to stderr, one JSON object a line (ascn/logs.py)
+# tagged with the request's id (ascn.middleware.RequestIdMiddleware); DJANGO_LOG_FORMAT=text
+# writes plain lines instead, the default in development.
+
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "json" if PRODUCTION else "text").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT is {LOG_FORMAT!r}; use 'json' or 'text'.")
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+
+
+def env_addresses(name):
+    """'Name <a@example.org>, b@example.org' as Django's [(name, address), ...]."""
+    from email.utils import getaddresses
+
+    value = os.environ.get(name, "")
+    addresses = [(n, a) for n, a in getaddresses([value]) if n or a]
+    for _name, address in addresses:
+        if "@" not in address:
+            raise ImproperlyConfigured(
+                f"{name} holds {address!r}, not an e-mail address; write it like "
+                "'Ops <ops@example.org>, dev@example.org'."
+            )
+    return addresses
+
+
+# Who receives an e-mail with the traceback of each server error: nobody unless set.
+ADMINS = env_addresses("DJANGO_ADMINS")
+SERVER_EMAIL = os.environ.get("DJANGO_SERVER_EMAIL", "root@localhost").strip() or "root@localhost"
+DEFAULT_FROM_EMAIL = SERVER_EMAIL
+EMAIL_SUBJECT_PREFIX = os.environ.get("DJANGO_EMAIL_SUBJECT_PREFIX", "[ASCN Registry] ")
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost").strip() or "localhost"
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured(
+        "DJANGO_EMAIL_USE_TLS (STARTTLS, port 587) and DJANGO_EMAIL_USE_SSL (port 465) "
+        "exclude each other; set one."
+    )
+# The error e-mail is sent from the failing request: a mail server that hangs must not hold
+# the worker until gunicorn's timeout.
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "10"))
+
+_log_handlers = ["stderr", "mail_admins"] if ADMINS else ["stderr"]
+LOGGING = {
+    "version": 1,
+    # gunicorn's loggers, configured before Django's, keep their handlers.
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "ascn.logs.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "json": {"()": "ascn.logs.JSONFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        },
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
+    # Everything not named below (third-party libraries): warnings and errors.
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        # django.request (every 4xx and 5xx, with the traceback), django.security and the rest.
+        "django": {"handlers": _log_handlers, "level": "INFO", "propagate": False},
+        # runserver's own request lines, in development.
+        "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "registry": {"handlers": _log_handlers, "level": LOG_LEVEL, "propagate": False},
+        "ascn": {"handlers": _log_handlers, "level": LOG_LEVEL, "propagate": False},
+    },
+}
