@@ -25,6 +25,7 @@ from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
 from . import maps, popolo
+from .date_input import IsoDateInput
 from .filters import AgreementFilter, CityFilter, MemberStateFilter, OfficerFilter, SourceFilter
 from .models import Agreement, City, DataVersion, MemberState, Network, Officer, Source
 from .pagination import PageCountPaginator, count_sql
@@ -126,7 +127,7 @@ class AsOfForm(forms.Form):
         label=_("As of"),
         required=False,
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput,
         help_text=_("The network as it stood on this day (YYYY-MM-DD)."),
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD, for example 2018-07-08.")},
     )
