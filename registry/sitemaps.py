@@ -111,14 +111,17 @@ class ListPageSitemap(Sitemap):
     def registry_changed_at(self):
         return DataVersion.current().changed_at
 
-    def lastmod(self, item):
-        models = self.pages[item]
-        if not models:
-            return self.registry_changed_at
-        times = (
-            model.history.model.objects.aggregate(last=Max("history_date"))["last"]
+    @cached_property
+    def model_changes(self):
+        """{model: time of its last recorded change}, one query per model."""
+        models = {model for listed in self.pages.values() for model in listed}
+        return {
+            model: model.history.model.objects.aggregate(last=Max("history_date"))["last"]
             for model in models
-        )
+        }
+
+    def lastmod(self, item):
+        times = (self.model_changes[model] for model in self.pages[item])
         return latest(*times) or self.registry_changed_at
 
 
