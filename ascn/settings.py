@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
+    "corsheaders",
     "django_filters",
     # Before import_export: its `import` command is registry's (recording who imported what).
     "registry",
@@ -97,6 +99,8 @@ MIDDLEWARE = [
     # Refuses an oversized body before anything below could read it (ascn/middleware.py).
     "ascn.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before the health check, so that /healthz carries CORS headers too (CORS_* below).
+    "corsheaders.middleware.CorsMiddleware",
     # Answers /healthz before host checks, sessions and CSRF (ascn/middleware.py).
     "ascn.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -105,6 +109,11 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Inside CsrfViewMiddleware, so that it still sees whether the page used a CSRF token
+    # (and then leaves it uncompressed: BREACH; ascn/compression.py).
+    "ascn.compression.SafeGZipMiddleware",
+    # The open-data licence on every download (ascn/open_data.py).
+    "ascn.open_data.LicenceLinkMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -126,6 +135,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "registry.open_data.licence_context",
             ],
         },
     },
@@ -260,6 +270,40 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = REGISTRY_MAX_REQUEST_BYTES
 # A workbook that expands beyond this, or is compressed more than this ratio, is a zip bomb.
 REGISTRY_IMPORT_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
 REGISTRY_IMPORT_MAX_COMPRESSION_RATIO = 100
+
+# Open data ----------------------------------------------------------------------------------
+
+# The licence of the published data, chosen by the ASCN secretariat: "name|URL". It is stated
+# in every page's footer, in the Popolo JSON's `meta` and in a `Link: <URL>; rel="license"`
+# header on every download (README "Open data").
+DEFAULT_DATA_LICENCE = "CC BY 4.0|https://creativecommons.org/licenses/by/4.0/"
+
+
+def parse_data_licence(value):
+    """{"name", "url"} from "name|URL"; anything else stops the process with the format."""
+    name, separator, url = value.partition("|")
+    name, url = name.strip(), url.strip()
+    if not separator or not name or not url.startswith(("https://", "http://")) or "|" in url:
+        raise ImproperlyConfigured(
+            f"DJANGO_DATA_LICENCE is {value!r}; write it as 'name|URL', e.g. "
+            f"{DEFAULT_DATA_LICENCE!r}."
+        )
+    return {"name": name, "url": url}
+
+
+DATA_LICENCE = parse_data_licence(
+    os.environ.get("DJANGO_DATA_LICENCE", "").strip() or DEFAULT_DATA_LICENCE
+)
+
+# CORS (django-cors-headers) for the open data only: any origin may GET or HEAD /data/...,
+# /healthz and the lists' downloads (`?format=`, which a path pattern cannot see, so
+# ascn/open_data.py enables those by signal). No credentials: a cross-site read never carries
+# a staff session. The admin and every form get no CORS headers at all.
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_URLS_REGEX = r"^/(?:data/.*|healthz)$"
+CORS_ALLOW_METHODS = ("GET", "HEAD")
+CORS_EXPOSE_HEADERS = ("ETag", "Content-Disposition", "Link")
 
 # Security -----------------------------------------------------------------------------------
 # In every environment, so development shows what production will refuse.

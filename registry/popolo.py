@@ -22,6 +22,7 @@ on the registry's sources page) and `last_verified`, an extension of the standar
 from django.urls import reverse
 from django.utils.text import slugify
 
+from . import open_data
 from .models import Agreement, City, DatePrecision, MemberState, Network, Officer, Organisation
 
 _DATE_LENGTH = {DatePrecision.DAY: 10, DatePrecision.MONTH: 7, DatePrecision.YEAR: 4}
@@ -119,6 +120,12 @@ class PopoloBuilder:
                 "title": network.name if network else "ASCN Registry",
                 "url": self.base_url + "/",
                 "standard": "https://www.popoloproject.com/specs/",
+                "license": open_data.licence_metadata(),
+                "citation": open_data.citation(
+                    self.base_url + reverse("registry:popolo"),
+                    dataset="Popolo JSON",
+                    publisher=network.name if network else "",
+                ),
             },
             "organizations": organizations,
             "persons": list(persons.values()),

@@ -9,7 +9,9 @@ rows: relations are fetched with select_related/prefetch_related, never per row.
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.functional import cached_property
@@ -21,6 +23,7 @@ from django_filters.views import FilterView
 
 from . import caching, maps, popolo
 from .caching import per_version
+from .date_input import IsoDateInput
 from .expressions import count_rows
 from .filters import AgreementFilter, CityFilter, MemberStateFilter, OfficerFilter, SourceFilter
 from .models import Agreement, City, MemberState, Network, Officer, Source
@@ -71,7 +74,7 @@ class AsOfForm(forms.Form):
         label=_("As of"),
         required=False,
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=IsoDateInput,
         help_text=_("The network as it stood on this day (YYYY-MM-DD)."),
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD, for example 2018-07-08.")},
     )
@@ -153,6 +156,9 @@ class DownloadMixin:
     columns (registry/spreadsheets/resources.py), so a download can be edited and imported back. JSON
     adds each record's canonical URL.
     """
+
+    # Read by ascn.open_data: CORS for this list's `?format=` downloads.
+    serves_downloads = True
 
     download_formats = ("csv", "json", "xlsx")
     download_name = ""
@@ -412,3 +418,17 @@ class PopoloView(ConditionalGetMixin, View):
         )
         response["Content-Disposition"] = 'inline; filename="ascn-registry-popolo.json"'
         return response
+
+
+class RobotsView(TemplateView):
+    """robots.txt: every public page may be crawled, the staff admin not; where the
+    sitemap is."""
+
+    template_name = "robots.txt"
+    content_type = "text/plain; charset=utf-8"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["admin_path"] = "/" + settings.ADMIN_URL
+        context["sitemap_url"] = self.request.build_absolute_uri(reverse("sitemap"))
+        return context
