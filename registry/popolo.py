@@ -26,6 +26,7 @@ on the registry's sources page) and `last_verified`, an extension of the standar
 """
 
 from django.urls import reverse
+
 from . import open_data
 from .identifiers import name_key
 from .models import Agreement, City, DatePrecision, MemberState, Network, Officer, Organisation
