@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_script_prefix
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
@@ -280,3 +280,18 @@ def test_unknown_parameters_are_left_out_of_the_links_a_fresh_page_renders(
     assert response.status_code == 200
     assert b"junk" not in response.content
     assert b"member_state=TH" in response.content  # known ones are kept in the links
+
+
+def test_a_page_served_under_another_script_prefix_is_a_page_of_its_own(
+    client, founding, page_cache
+):
+    plain = fetch(client, "/cities/bangkok/")
+    # Django's test client sets SCRIPT_NAME but not the prefix reverse() uses (the WSGI
+    # handler does both).
+    with override_script_prefix("/mirror/"):
+        mounted = fetch(client, "/cities/bangkok/", SCRIPT_NAME="/mirror")
+        again = fetch(client, "/cities/bangkok/", SCRIPT_NAME="/mirror")
+    assert len(page_cache._cache) == 2
+    assert b'href="/mirror/cities/"' in mounted.content
+    assert b"/mirror/" not in plain.content
+    assert snapshot(again) == snapshot(mounted)
