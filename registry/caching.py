@@ -7,7 +7,9 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import caches
-from django.utils import timezone
+from django.http import QueryDict
+from django.urls import get_script_prefix
+from django.utils import timezone, translation
 
 from .models import DataVersion
 
@@ -65,26 +67,74 @@ def answering(etag):
         _request_etag.reset(token)
 
 
+def known_query(query, known):
+    """
+    The query parameters of `query` (a QueryDict) that the page reads, normalised: only the
+    names in `known`, each with its last value (what QueryDict.get() answers), empty values
+    dropped (an empty filter, page, date or format is its default), sorted by name.
+
+    The views answer and render with this in place of the request's own, so an unknown
+    parameter (`?junk=1`) changes neither the page nor its cache key: it can neither add
+    cache entries nor make the server render a page anew.
+    """
+    normalised = QueryDict(mutable=True)
+    for name in sorted(set(query) & set(known)):
+        value = query.getlist(name)[-1]
+        if value != "":
+            normalised[name] = value
+    normalised._mutable = False
+    return normalised
+
+
 def _page_key(request, etag):
-    # The key is the ETag, which holds the data version and its change time as read from the
-    # database, so a write on any app server retires every cached copy at once: each process
-    # may keep its own copies without ever serving stale data.
-    return (
-        "registry-page:" + hashlib.sha256(f"{etag}|{request.get_full_path()}".encode()).hexdigest()
+    # Everything the body depends on. The ETag holds the data version and its change time as
+    # read from the database, so a write on any app server retires every cached copy at once
+    # and each process may keep its own copies without ever serving stale data. The scheme,
+    # host and script prefix go into the canonical links, the downloads' and Popolo's URLs;
+    # the query is the normalised known parameters (known_query(), put in place by the view).
+    parts = (
+        etag,
+        request.scheme,
+        request.get_host(),
+        get_script_prefix(),
+        request.path,
+        translation.get_language() or "",
+        request.GET.urlencode(),
     )
+    return "registry-page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+# Set by the server or the client for each response, never kept.
+_UNKEPT_HEADERS = frozenset({"date"})
 
 
 def cached_page(request, etag):
-    """The (content, content type) kept for this request's page at this ETag, or None."""
+    """
+    The (status, headers, content) kept for this request's page at this ETag, or None: the
+    data of the response as the view returned it, which the view turns back into a response
+    (only views build responses). Headers added by middleware are not part of it: they are
+    added to a cached page as to a rendered one.
+    """
     return caches[settings.REGISTRY_PAGE_CACHE].get(_page_key(request, etag))
 
 
 def keep_page(request, etag, response):
-    """Keep a rendered 200 page for the next request at the same ETag (not a large one)."""
-    if response.status_code == 200 and not response.streaming:
-        if hasattr(response, "render"):
-            response.render()
-        if len(response.content) <= PAGE_CACHE_MAX_BYTES:
-            caches[settings.REGISTRY_PAGE_CACHE].set(
-                _page_key(request, etag), (response.content, response["Content-Type"])
-            )
+    """
+    Keep a rendered 200 page, with its status and every header, for the next request at the
+    same ETag: not a large one, a streamed one, or one that sets a cookie (which belongs to
+    one visitor, not to every visitor of the page).
+    """
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return
+    if hasattr(response, "render"):
+        response.render()
+    if len(response.content) > PAGE_CACHE_MAX_BYTES:
+        return
+    headers = [
+        (name, value)
+        for name, value in response.headers.items()
+        if name.lower() not in _UNKEPT_HEADERS
+    ]
+    caches[settings.REGISTRY_PAGE_CACHE].set(
+        _page_key(request, etag), (response.status_code, headers, response.content)
+    )

@@ -4,13 +4,19 @@ tools: organizations, persons, posts, memberships, areas and events, each with i
 
 How the registry maps onto Popolo (README, "Popolo JSON", says the same for readers):
 - the network, each member state, each pilot city and each partner of an agreement is an
-  organization; member states and pilot cities are members of the network (memberships whose
-  `member` is the organization, starting when the city became a pilot city);
+  organization; member states and pilot cities are members of the network: a membership
+  whose `member` is the organization (from when the city became a pilot city), written in the
+  member organization's own `memberships` (Popolo's place for "the memberships of the
+  organization itself"), so that the top-level `memberships` are people's, each with a
+  person, an organization and a post, as readers such as everypolitician-popolo expect;
 - each city has a post "Chief Smart City Officer, <city>", each member state a post
   "National Representative, <state>"; each officer's tenure is a membership of the network
   through that post, on behalf of the city or state, with its start and end dates;
 - a person is one name in one post: the registry does not say whether two officers of the same
-  name in different posts are one person, so it does not claim it;
+  name in different posts are one person, so it does not claim it. The name goes into the id
+  whole (identifiers.name_key: every script and mark kept, one-to-one), so two names are
+  never one person; one person's tenures of one post differ by start date (the database's
+  unique constraints on officers say no two tenures share post, name and start date);
 - member states and cities are also areas (cities with a GeoJSON point);
 - agreements are events, with their parties' organization ids in `party_ids`.
 
@@ -20,9 +26,9 @@ on the registry's sources page) and `last_verified`, an extension of the standar
 """
 
 from django.urls import reverse
-from django.utils.text import slugify
 
 from . import open_data
+from .identifiers import name_key
 from .models import Agreement, City, DatePrecision, MemberState, Network, Officer, Organisation
 
 _DATE_LENGTH = {DatePrecision.DAY: 10, DatePrecision.MONTH: 7, DatePrecision.YEAR: 4}
@@ -59,7 +65,7 @@ def post_id(officer):
 
 def person_id(officer):
     place = officer.city.slug if officer.city_id else officer.member_state.code
-    return f"person:{place}:{slugify(officer.name, allow_unicode=True)}"
+    return f"person:{place}:{name_key(officer.name)}"
 
 
 class PopoloBuilder:
@@ -99,11 +105,9 @@ class PopoloBuilder:
         for state in states:
             organizations.append(self.state(state))
             areas.append(self.state_area(state))
-            memberships.append(self.state_membership(state))
         for city in cities:
             organizations.append(self.city(city))
             areas.append(self.city_area(city))
-            memberships.append(self.city_membership(city))
         organizations.extend(self.partner(partner) for partner in partners)
 
         posts = [self.city_post(city) for city in cities]
@@ -160,6 +164,7 @@ class PopoloBuilder:
             ],
             "area_id": f"area:{state.code}",
             "links": [{"url": self.url(state), "note": "ASCN Registry"}],
+            "memberships": [self.state_membership(state)],
             **self.provenance(state),
         }
 
@@ -174,6 +179,7 @@ class PopoloBuilder:
             "parent_id": state_id(city.member_state),
             "area_id": f"area:{city.slug}",
             "links": links,
+            "memberships": [self.city_membership(city)],
             **self.provenance(city),
         }
 

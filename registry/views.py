@@ -34,11 +34,23 @@ from .spreadsheets.downloads import export_response
 
 
 class ConditionalGetMixin:
-    """ETag and Last-Modified headers, and a 304 for unchanged data before any rendering."""
+    """
+    ETag and Last-Modified headers, and a 304 for unchanged data before any rendering.
+
+    The page reads only its known query parameters (get_known_parameters()): any other is
+    dropped from request.GET before the page is looked up in the cache or rendered, so that
+    `?junk=1` is the same page, from the same cache entry (README: "Speed and caching").
+    """
+
+    known_parameters = ()
+
+    def get_known_parameters(self):
+        return self.known_parameters
 
     def dispatch(self, request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return super().dispatch(request, *args, **kwargs)
+        request.GET = caching.known_query(request.GET, self.get_known_parameters())
         etag, last_modified = caching.registry_validators()
         with caching.answering(etag):
             response = get_conditional_response(
@@ -59,8 +71,8 @@ class ConditionalGetMixin:
         """The page from the rendered-page cache, else rendered and kept there."""
         cached = caching.cached_page(request, etag)
         if cached is not None:
-            content, content_type = cached
-            return HttpResponse(content, content_type=content_type)
+            status, headers, content = cached
+            return HttpResponse(content, status=status, headers=dict(headers))
         response = super().dispatch(request, *args, **kwargs)
         caching.keep_page(request, etag, response)
         return response
@@ -144,7 +156,7 @@ class AsOfMixin:
 
 
 class PublicPageMixin(ConditionalGetMixin, AsOfMixin):
-    pass
+    known_parameters = ("as_of",)
 
 
 # Lists --------------------------------------------------------------------------------------
@@ -191,6 +203,9 @@ class DownloadMixin:
 
 class RegistryListView(PublicPageMixin, DownloadMixin, FilterView):
     """A filtered, paginated list; an invalid filter, date or format answers 400."""
+
+    def get_known_parameters(self):
+        return (*self.filterset_class.base_filters, self.page_kwarg, "as_of", "format")
 
     paginate_by = 50
     # The count rides on the page's query; an unfiltered list of a huge table shows an

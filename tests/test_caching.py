@@ -1,10 +1,15 @@
 """Validators, conditional GET, the rendered-page cache and the per-version data cache."""
 
 import datetime
+import gzip
+import itertools
 
 import pytest
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_script_prefix
+from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
 from registry.models import Agreement, City, DataVersion, MemberState, touch_registry
@@ -104,3 +109,189 @@ def test_error_pages_are_not_cached(client, founding):
     response = client.get("/cities/", {"member_state": "XX"})
     assert response.status_code == 400
     assert "There is no member state" in response.content.decode()
+
+
+# A cached page is the page --------------------------------------------------------------------
+
+HOSTS = ("registry.example.org", "mirror.example.net")
+SCHEMES = ("http", "https")
+
+# At least one address for every public URL pattern (test_every_public_url_pattern_is_covered
+# holds that): pages, lists with filters, pages and downloads, the open data and the files
+# for crawlers. XLSX downloads are left out: the file records the time it was written.
+PUBLIC_EXAMPLES = {
+    "favicon.ico": ["/favicon.ico"],
+    "robots": ["/robots.txt"],
+    "sitemap": ["/sitemap.xml"],
+    "registry:home": ["/", "/?as_of=2019-01-01"],
+    "registry:member-state-list": ["/member-states/", "/member-states/?q=thai"],
+    "registry:member-state-detail": ["/member-states/thailand/"],
+    "registry:city-list": [
+        "/cities/",
+        "/cities/?member_state=TH&page=1",
+        "/cities/?format=csv",
+        "/cities/?format=json&member_state=KH",
+    ],
+    "registry:city-detail": ["/cities/bangkok/", "/cities/bangkok/?as_of=2018-05-01"],
+    "registry:officer-list": ["/officers/", "/officers/?current=all&role=csco"],
+    "registry:agreement-list": ["/agreements/", "/agreements/?year=2018"],
+    "registry:agreement-detail": ["/agreements/mou-jetro-undp/"],
+    "registry:source-list": ["/sources/"],
+    "registry:popolo": ["/data/popolo.json"],
+}
+CACHED_NAMES = {name for name in PUBLIC_EXAMPLES if name.startswith("registry:")}
+
+
+@pytest.fixture
+def page_cache(settings):
+    """A page cache of this test's own, in memory whatever the settings, to count its keys."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages-under-test": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "pages-under-test",
+        },
+    }
+    settings.REGISTRY_PAGE_CACHE = "pages-under-test"
+    settings.ALLOWED_HOSTS = list(HOSTS)
+    cache = caches["pages-under-test"]
+    cache.clear()
+    return cache
+
+
+def fetch(client, path, host=HOSTS[0], scheme="http", **headers):
+    # The same request id both times, so that X-Request-ID is equal too; an Origin, so that
+    # the CORS headers are compared where they apply.
+    return client.get(
+        path,
+        HTTP_HOST=host,
+        secure=scheme == "https",
+        HTTP_X_REQUEST_ID="page-cache-test",
+        HTTP_ORIGIN="https://reader.example",
+        **headers,
+    )
+
+
+def snapshot(response):
+    """What a client receives: status, headers other than Date, and the body."""
+    headers = {name: value for name, value in response.headers.items() if name != "Date"}
+    return response.status_code, headers, response.getvalue()
+
+
+def public_pattern_names():
+    names = set()
+    for pattern in get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            if str(pattern.pattern) == settings.ADMIN_URL:
+                continue
+            names.update(f"{pattern.namespace}:{inner.name}" for inner in pattern.url_patterns)
+        else:
+            names.add(pattern.name or str(pattern.pattern))
+    return names
+
+
+def test_every_public_url_pattern_is_covered():
+    assert public_pattern_names() == set(PUBLIC_EXAMPLES)
+
+
+EXAMPLES = [(name, path) for name, paths in PUBLIC_EXAMPLES.items() for path in paths]
+
+
+@pytest.mark.parametrize(("name", "path"), EXAMPLES, ids=[path for _name, path in EXAMPLES])
+def test_a_cached_page_equals_a_fresh_one_for_every_host_and_scheme(
+    client, founding, page_cache, name, path
+):
+    bodies = {}
+    for host, scheme in itertools.product(HOSTS, SCHEMES):
+        keys = len(page_cache._cache)
+        fresh = fetch(client, path, host, scheme)
+        assert fresh.status_code in (200, 301), (host, scheme)
+        with CaptureQueriesContext(connection) as queries:
+            cached = fetch(client, path, host, scheme)
+        # A streamed body can be read once: kept from here on.
+        fresh_snapshot = snapshot(fresh)
+        assert snapshot(cached) == fresh_snapshot, (host, scheme)
+        if name in CACHED_NAMES and not fresh.streaming:
+            # Each host and scheme is a page of its own, and the second request is a hit.
+            assert len(page_cache._cache) == keys + 1, (host, scheme)
+            assert len(queries) == 1, (host, scheme)  # the data version
+        bodies[host, scheme] = fresh_snapshot[2]
+    for (host, scheme), body in bodies.items():
+        for other in HOSTS:
+            if other != host:
+                assert other.encode() not in body, (host, other)
+        if path.endswith(("/", ".json", ".txt", ".xml", "=json&member_state=KH")):
+            assert f"{scheme}://{host}/".encode() in body, (host, scheme)
+
+
+def test_the_popolo_file_keeps_its_headers_and_urls_from_the_cache(client, founding, page_cache):
+    fetch(client, "/data/popolo.json")
+    again = fetch(client, "/data/popolo.json", HOSTS[0], "https")
+    again = fetch(client, "/data/popolo.json", HOSTS[0], "https")
+    assert again["Content-Disposition"] == 'inline; filename="ascn-registry-popolo.json"'
+    assert 'rel="license"' in again["Link"]
+    assert again["Access-Control-Allow-Origin"] == "*"
+    data = again.json()
+    assert data["meta"]["url"] == f"https://{HOSTS[0]}/"
+    assert data["organizations"][0]["links"][0]["url"].startswith(f"https://{HOSTS[0]}/")
+
+
+def test_a_compressed_cached_page_is_the_compressed_fresh_page(client, founding, page_cache):
+    fresh = fetch(client, "/cities/", HTTP_ACCEPT_ENCODING="gzip")
+    cached = fetch(client, "/cities/", HTTP_ACCEPT_ENCODING="gzip")
+    assert cached["Content-Encoding"] == fresh["Content-Encoding"] == "gzip"
+    # gzip's header carries random padding against BREACH: compare what it holds.
+    assert gzip.decompress(cached.content) == gzip.decompress(fresh.content)
+    drop = {"Date", "Content-Length"}
+    assert {k: v for k, v in cached.headers.items() if k not in drop} == {
+        k: v for k, v in fresh.headers.items() if k not in drop
+    }
+
+
+IGNORED_QUERIES = [
+    ("/", "/?junk=1"),
+    ("/cities/", "/cities/?junk=1&page=&q="),
+    ("/cities/?member_state=TH&q=bang", "/cities/?q=bang&utm_source=x&member_state=TH"),
+    ("/cities/bangkok/", "/cities/bangkok/?junk=1&member_state=KH"),
+    ("/officers/?current=all", "/officers/?junk=%3Cb%3E&current=all&format="),
+    ("/data/popolo.json", "/data/popolo.json?junk=1&as_of=2019-01-01"),
+]
+
+
+@pytest.mark.parametrize(("plain", "noisy"), IGNORED_QUERIES)
+def test_unknown_and_empty_parameters_neither_add_cache_entries_nor_change_the_page(
+    client, founding, page_cache, plain, noisy
+):
+    first = fetch(client, plain)
+    keys = len(page_cache._cache)
+    assert keys == 1
+    with CaptureQueriesContext(connection) as queries:
+        noisy_response = fetch(client, noisy)
+    assert len(queries) == 1  # from the cache: nothing rendered
+    assert len(page_cache._cache) == keys
+    assert snapshot(noisy_response) == snapshot(first)
+    assert b"junk" not in noisy_response.content and b"utm_source" not in noisy_response.content
+
+
+def test_unknown_parameters_are_left_out_of_the_links_a_fresh_page_renders(
+    client, founding, page_cache
+):
+    response = fetch(client, "/cities/?junk=1&member_state=TH")
+    assert response.status_code == 200
+    assert b"junk" not in response.content
+    assert b"member_state=TH" in response.content  # known ones are kept in the links
+
+
+def test_a_page_served_under_another_script_prefix_is_a_page_of_its_own(
+    client, founding, page_cache
+):
+    plain = fetch(client, "/cities/bangkok/")
+    # Django's test client sets SCRIPT_NAME but not the prefix reverse() uses (the WSGI
+    # handler does both).
+    with override_script_prefix("/mirror/"):
+        mounted = fetch(client, "/cities/bangkok/", SCRIPT_NAME="/mirror")
+        again = fetch(client, "/cities/bangkok/", SCRIPT_NAME="/mirror")
+    assert len(page_cache._cache) == 2
+    assert b'href="/mirror/cities/"' in mounted.content
+    assert b"/mirror/" not in plain.content
+    assert snapshot(again) == snapshot(mounted)

@@ -88,6 +88,14 @@ def test_slugs_are_made_for_new_records_even_from_non_latin_names(founding):
     assert City.objects.get(name="ขอนแก่น").slug.startswith("city-")
 
 
+def test_new_slugs_keep_latin_letters_with_a_stroke_and_tell_marks_apart(founding):
+    rows = [["name", "member_state"], ["Đồng Hới", "VN"], ["ນະຄອນ", "LA"], ["ນະຄອນ່", "LA"]]
+    result = import_file(CityResource, csv_bytes(rows))
+    assert not result.refused, result.report()
+    assert City.objects.get(name="Đồng Hới").slug == "dong-hoi"
+    assert City.objects.get(name="ນະຄອນ").slug != City.objects.get(name="ນະຄອນ່").slug
+
+
 def test_authorize_is_the_one_hook_that_can_refuse_a_row(founding):
     class ThaiCitiesOnly(CityResource):
         def authorize(self, instance, row, user=None, **kwargs):

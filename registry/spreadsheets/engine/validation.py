@@ -10,6 +10,8 @@ from django.db.models.expressions import DatabaseDefault
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from ...folding import fold
+
 
 class InstanceValidation:
     """RegistryResource's validation of each record (django-import-export's validate_instance)."""
@@ -106,7 +108,10 @@ class InstanceValidation:
             instance.slug = self.make_slug(instance)
 
     def make_slug(self, instance):
-        base = slugify(str(instance))[:90].strip("-")
+        # fold() first: slugify() drops Latin letters with a stroke, which have no ASCII
+        # decomposition ("Đà Nẵng" would be "a-nang"). A name with no Latin letters gets a
+        # digest of the whole name, so two names one mark apart get two slugs.
+        base = slugify(fold(str(instance)))[:90].strip("-")
         if not base:
             digest = hashlib.sha1(str(instance).encode()).hexdigest()[:8]
             base = f"{instance._meta.model_name}-{digest}"
