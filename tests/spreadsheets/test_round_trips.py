@@ -7,9 +7,12 @@ changes nothing: no record, no history, no data version. CSV, XLSX and ODS, and 
 
 import datetime
 import decimal
+import os
+import tempfile
 import unicodedata
 
 import pytest
+from django.core.management import call_command
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +22,7 @@ from registry.spreadsheets.resources import RESOURCES
 from registry.spreadsheets.widgets import name_key
 from registry.spreadsheets.workbook import export_workbook, import_workbook
 
-from ..registry_states import empty_registry, registry_records
+from ..registry_states import REGISTRY_MODELS, empty_registry, registry_records
 from ..spreadsheet_files import read_back, registry_state
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +203,24 @@ def test_the_workbook_restored_into_an_emptied_database_is_the_registry(fmt, spe
     own = import_workbook(export_workbook(fmt), fmt)
     assert all(r.totals["new"] + r.totals["update"] == 0 for _sheet, r in own.results)
     assert registry_state() == after_once
+
+
+REGISTRY_DUMP = [f"registry.{model._meta.model_name}" for model in REGISTRY_MODELS]
+
+
+@ROUND_TRIP
+@given(spec=registries())
+def test_the_registry_dump_loaded_into_an_emptied_database_is_the_registry(spec):
+    build(spec)
+    before = registry_records()
+    with tempfile.TemporaryDirectory() as directory:
+        dump = os.path.join(directory, "registry.json")
+        call_command(
+            "dumpdata", *REGISTRY_DUMP, natural_foreign=True, natural_primary=True, output=dump
+        )
+        empty_registry()
+        call_command("loaddata", dump, verbosity=0)
+        assert registry_records() == before
+        # No rule re-fires on a load, and loading it again changes nothing.
+        call_command("loaddata", dump, verbosity=0)
+    assert registry_records() == before
