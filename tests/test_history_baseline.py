@@ -93,12 +93,3 @@ def test_the_baseline_command_and_migration_fill_in_what_is_missing(founding, ca
     migration = importlib.import_module("registry.migrations.0009_history_baselines")
     migration.write_baselines(apps, connection.schema_editor())
     assert set(records_without_history().values()) == {0}
-
-
-def test_a_full_backup_restored_by_loaddata_gets_no_extra_baselines(founding, tmp_path):
-    backup = tmp_path / "backup.json"
-    call_command("dumpdata", "registry", "--natural-foreign", "-o", str(backup), verbosity=0)
-    counts = {model.__name__: model.history.count() for model in REGISTRY_MODELS}
-    call_command("flush", "--no-input", verbosity=0)
-    call_command("loaddata", str(backup), verbosity=0)
-    assert {model.__name__: model.history.count() for model in REGISTRY_MODELS} == counts
