@@ -447,3 +447,6 @@ LOGGING = {
         "ascn": {"handlers": _log_handlers, "level": LOG_LEVEL, "propagate": False},
     },
 }
+
+# dumpdata/loaddata: a history naming deleted records still dumps (registry/serializers.py).
+SERIALIZATION_MODULES = {"json": "registry.serializers"}

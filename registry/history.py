@@ -21,6 +21,7 @@ import contextvars
 from django.apps import apps
 from django.db import models, router, transaction
 from django.dispatch import receiver
+from django.utils import timezone
 from simple_history import utils as history_utils
 from simple_history.models import HistoricalRecords
 from simple_history.signals import post_create_historical_record
@@ -203,3 +204,87 @@ def record_m2m_history(objs, model, batch_size=500):
                     )
                 )
         m2m_history_model.objects.bulk_create(rows, batch_size=batch_size)
+
+
+# Baselines -------------------------------------------------------------------------------
+
+#: The change reason of a baseline: the state a record had before its first recorded change.
+BASELINE_REASON = "baseline"
+
+
+def write_baselines(app_registry=None, using="default", batch_size=1000):
+    """
+    Give every registry record that has no historical record a "+" record of its state now,
+    with its many-to-many rows, reason "baseline" (simple-history's populate_history, in
+    bulk and with the tracked many-to-many fields). Records written without a save (fixtures
+    and backups by loaddata, COPY, migrations) would otherwise show no old value on their
+    first change, and no revert could bring back what they said. Records with any history
+    are left alone. `app_registry` is django.apps.apps, or a migration's apps. Returns
+    {model name: baselines written}.
+    """
+    app_registry = app_registry or apps
+    now = timezone.now()
+    written = {}
+    for model in app_registry.get_app_config("registry").get_models():
+        try:
+            history_model = app_registry.get_model("registry", f"Historical{model.__name__}")
+        except LookupError:
+            continue
+        count = _write_model_baselines(model, history_model, app_registry, using, batch_size, now)
+        if count:
+            written[model.__name__] = count
+    return written
+
+
+def _write_model_baselines(model, history_model, app_registry, using, batch_size, now):
+    copied = [
+        f.attname for f in history_model._meta.concrete_fields if not f.name.startswith("history_")
+    ]
+    m2m = []
+    for field in model._meta.many_to_many:
+        try:
+            m2m_history = app_registry.get_model(
+                "registry", f"{history_model.__name__}_{field.name}"
+            )
+        except LookupError:
+            continue
+        m2m.append((field, m2m_history))
+    recorded = history_model._default_manager.using(using).values("id")
+    missing = model._default_manager.using(using).exclude(pk__in=recorded).order_by("pk")
+    count = 0
+    batch = []
+    for record in missing.iterator(chunk_size=batch_size):
+        batch.append(
+            history_model(
+                **{name: getattr(record, name) for name in copied},
+                history_date=now,
+                history_type="+",
+                history_change_reason=BASELINE_REASON,
+            )
+        )
+        if len(batch) == batch_size:
+            count += _write_baseline_batch(batch, history_model, m2m, using)
+            batch = []
+    if batch:
+        count += _write_baseline_batch(batch, history_model, m2m, using)
+    return count
+
+
+def _write_baseline_batch(records, history_model, m2m, using):
+    records = history_model._default_manager.using(using).bulk_create(records)
+    history_ids = {record.id: record.history_id for record in records}
+    for field, m2m_history in m2m:
+        through = field.remote_field.through
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        links = through._default_manager.using(using).filter(**{f"{source}_id__in": history_ids})
+        m2m_history._default_manager.using(using).bulk_create(
+            m2m_history(
+                history_id=history_ids[source_id],
+                id=link_id,
+                **{f"{source}_id": source_id, f"{target}_id": target_id},
+            )
+            for link_id, source_id, target_id in links.values_list(
+                "id", f"{source}_id", f"{target}_id"
+            )
+        )
+    return len(records)

@@ -33,6 +33,7 @@ LAYERS = [
         "registry.templatetags",
         "registry.open_data",
         "registry.date_input",
+        "registry.serializers",
     ),
     # registry.resources: the documented alias of the spreadsheet resources' old dotted path.
     (

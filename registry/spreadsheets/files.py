@@ -94,8 +94,9 @@ def decode_text(data, format_name):
         ) from None
 
 
-def dataset_from_rows(rows, title=""):
-    """A Dataset from a header row and data rows; blank rows are kept so line numbers hold."""
+def dataset_from_rows(rows, title="", allow_empty=False):
+    """A Dataset from a header row and data rows; blank rows are kept so line numbers hold.
+    `allow_empty`: headers alone are an empty table (a workbook's sheet), not a refusal."""
     rows = list(rows)
     if not rows or not any(cell not in ("", None) for cell in rows[0]):
         raise SpreadsheetError(_("The file has no column headers on its first line."))
@@ -122,6 +123,8 @@ def dataset_from_rows(rows, title=""):
             row += [""] * (width - len(row))
         data.append(row)
     if not data:
+        if allow_empty:
+            return tablib.Dataset(headers=headers, title=title)
         raise SpreadsheetError(_("The file has column headers but no rows under them."))
     if not any(any(cell not in ("", None) for cell in row) for row in data):
         raise SpreadsheetError(_("The file has column headers but only blank rows under them."))
@@ -372,7 +375,8 @@ def read_workbook(in_stream, format_name="XLSX"):
         if not rows or not any(cell not in ("", None) for row in rows for cell in row):
             sheets[meta.name] = None
             continue
-        sheets[meta.name] = dataset_from_rows(rows, title=meta.name)
+        # export_registry writes an empty table as a sheet of headers: it imports as nothing.
+        sheets[meta.name] = dataset_from_rows(rows, title=meta.name, allow_empty=True)
     return sheets
 
 

@@ -15,7 +15,7 @@ from registry.models import Officer
 from .columns import PostStateField, date_column, sources_column, text_column
 from .engine.resource import KEY_CHUNK, RegistryResource
 from .export_reader import RowExportMixin
-from .widgets import CityWidget, MemberStateWidget, RoleWidget, name_key
+from .widgets import CityWidget, DateWidget, MemberStateWidget, RoleWidget, name_key
 
 
 class OfficerResource(RowExportMixin, RegistryResource):
@@ -27,7 +27,11 @@ class OfficerResource(RowExportMixin, RegistryResource):
     )
     role = Field(attribute="role", column_name="role", widget=RoleWidget(Officer.Role))
     start_date = date_column("start_date")
-    end_date = date_column("end_date")
+    # A blank end date is "not stated": it never reopens a tenure the registry has ended
+    # (re-importing a file from before a handover must not undo it); a new row's is open.
+    end_date = Field(
+        attribute="end_date", column_name="end_date", widget=DateWidget(), saves_null_values=False
+    )
     last_verified = date_column("last_verified")
     sources = sources_column()
 
@@ -64,6 +68,8 @@ class OfficerResource(RowExportMixin, RegistryResource):
     def reset_import_state(self):
         super().reset_import_state()
         self.new_cscos = []
+        self.created = []
+        self.undated_keys = None
         self.posts = {}
 
     def post_of(self, row):
@@ -107,6 +113,7 @@ class OfficerResource(RowExportMixin, RegistryResource):
 
     def load_existing(self, dataset):
         # The officer table is the big one: load only the tenures of the posts the file names.
+        self.dataset = dataset
         headers = dataset.headers
         cities = dataset["city"] if "city" in headers else [""] * len(dataset)
         states = dataset["member_state"] if "member_state" in headers else [""] * len(dataset)
@@ -140,10 +147,29 @@ class OfficerResource(RowExportMixin, RegistryResource):
             # A tenure first recorded without dates (as the founding data is) gets its
             # start date filled in rather than a second, dated copy.
             undated = (name, None, post)
-            if undated in instances and undated not in self.seen_keys:
+            if (
+                undated in instances
+                and undated not in self.seen_keys
+                and undated not in self.undated_rows()
+            ):
                 self.seen_keys[undated] = self.row_line
                 return instances[undated]
         return instance
+
+    def undated_rows(self):
+        """The keys of the file's rows without a start date: such a tenure is the file's own
+        (an export holds a person's undated and dated tenures of one post side by side)."""
+        if self.undated_keys is None:
+            self.undated_keys = set()
+            if "start_date" in self.present_columns:
+                dataset = self.dataset
+                for values in dataset:
+                    row = dict(zip(dataset.headers, values, strict=True))
+                    if row.get("start_date") in (None, ""):
+                        key = self.row_key(row)
+                        if key is not None:
+                            self.undated_keys.add(key)
+        return self.undated_keys
 
     def complete_instance(self, instance):
         super().complete_instance(instance)
@@ -159,6 +185,8 @@ class OfficerResource(RowExportMixin, RegistryResource):
 
     def save_instance(self, instance, is_create, row, **kwargs):
         super().save_instance(instance, is_create, row, **kwargs)
+        if is_create:
+            self.created.append(instance)
         if (
             is_create
             and instance.role == Officer.Role.CSCO
@@ -169,12 +197,19 @@ class OfficerResource(RowExportMixin, RegistryResource):
 
     def after_import(self, dataset, result, **kwargs):
         """
-        A new CSCO with a start date ends the open tenures of the city's previous CSCOs the
-        day before, instead of leaving two current CSCOs; the preview says so on the row.
+        The handover rule: a new CSCO with a start date (and no end date) ends the open
+        tenures of the city's previous CSCOs the day before, instead of leaving two current
+        CSCOs; the preview says so on the row. It ends only what the file leaves unsaid:
+        tenures open in the database before this import and, in a file without an end_date
+        column, the tenures its own earlier rows open. A file with an end_date column states
+        the end of every tenure it creates (an export, a restore), and is taken as stated.
         """
         super().after_import(dataset, result, **kwargs)
         if not self.new_cscos or result.has_errors() or result.has_validation_errors():
             return
+        stated = (
+            {officer.pk for officer in self.created} if "end_date" in self.present_columns else ()
+        )
         city_ids = sorted({officer.city_id for officer, _line in self.new_cscos})
         open_tenures = defaultdict(list)
         for i in range(0, len(city_ids), KEY_CHUNK):
@@ -195,6 +230,8 @@ class OfficerResource(RowExportMixin, RegistryResource):
             news.sort(key=lambda item: (item[0], item[1]))
             starts = [start for start, _line, _new in news]
             for old in open_tenures[city_id]:
+                if old.pk in stated:
+                    continue
                 i = bisect.bisect_right(starts, old.start_date) if old.start_date else 0
                 while i < len(news) and (news[i][2].pk == old.pk or news[i][2].name == old.name):
                     i += 1

@@ -85,7 +85,8 @@ def import_workbook(data, file_format="xlsx", dry_run=False, user=None, progress
     with transaction.atomic():
         for resource_class in RESOURCES:
             dataset = sheets.get(resource_class.sheet_name)
-            if dataset is None:
+            if not dataset:
+                # Left out, or an empty table (headers only): nothing to import.
                 continue
             sheet = resource_class.sheet_name
             resource = resource_class(
