@@ -16,9 +16,16 @@ from ..files import FormulaCell, NestedValue
 ERROR_COLUMN = "error"
 
 
-def normalise_text(value):
-    """Surrounding whitespace stripped, one apostrophe escape undone, NFC, "\\n" newlines."""
-    value = unescape_formula(value.strip())
+def keep_text(value):
+    return value
+
+
+def normalise_text(value, unescape=unescape_formula):
+    """
+    Surrounding whitespace stripped, the CSV's apostrophe escape undone (`unescape`; a
+    workbook's or JSON's text is as stored, and its `unescape` keeps it), NFC, "\\n" newlines.
+    """
+    value = unescape(value.strip())
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", value)
@@ -78,6 +85,8 @@ class FilePreparation:
                 }
             )
         keep = [i for i, h in enumerate(raw) if h != ERROR_COLUMN]
+        # Only CSV files carry the formula escape; XLSX, ODS and JSON hold text as stored.
+        unescape = unescape_formula if getattr(dataset, "formula_escaped", False) else keep_text
         headers = [raw[i] for i in keep]
         rows = []
         self.lines = []
@@ -89,7 +98,7 @@ class FilePreparation:
                 value = data[i]
                 if type(value) is str and value.isascii() and value.isprintable():
                     # Most cells: printable ASCII is NFC already and holds nothing unstorable.
-                    value = unescape_formula(value.strip())
+                    value = unescape(value.strip())
                 elif isinstance(value, str):
                     if isinstance(value, FormulaCell):
                         self.cell_problems.setdefault(len(rows), {})[raw[i]] = _(
@@ -102,7 +111,7 @@ class FilePreparation:
                         ) % {"value": value[:50]}
                         value = ""
                     else:
-                        value = normalise_text(value)
+                        value = normalise_text(value, unescape)
                         bad = UNSTORABLE_CHARACTERS.search(value)
                         if bad:
                             char = bad.group()

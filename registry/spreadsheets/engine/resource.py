@@ -25,7 +25,6 @@ from registry.models import touch_registry
 
 from .. import gc_pause
 from ..errors import ImportRefused, SpreadsheetError
-from ..escaping import escape_formula
 from ..widgets import CachedLookup, CachedModelWidget, display
 from .persist import BatchWrites
 from .prepare import FilePreparation
@@ -478,9 +477,9 @@ class RegistryResource(
     # --- export -------------------------------------------------------------------------
 
     def export_resource(self, instance, selected_fields=None, **kwargs):
-        """A record's cells; text that a spreadsheet would run as a formula is escaped."""
+        """A record's cells as stored (the CSV writer escapes formula-looking text)."""
         return [
-            escape_formula(self.export_field(field, instance, **kwargs))
+            self.export_field(field, instance, **kwargs)
             for field in self.get_export_fields(selected_fields)
         ]
 
