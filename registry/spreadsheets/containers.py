@@ -23,6 +23,7 @@ NAMES = {
     "ZIP": gettext_lazy("a zip archive that is neither an XLSX nor an ODS workbook"),
     "XLS": gettext_lazy("an old Excel (.xls) or password-protected workbook"),
     "TEXT": gettext_lazy("a text file (CSV or JSON)"),
+    "BINARY": gettext_lazy("a binary file that is neither a workbook nor text"),
 }
 TEXT_FORMATS = ("CSV", "JSON")
 WORKBOOK_FORMATS = ("XLSX", "ODS")
@@ -38,12 +39,13 @@ FORBIDDEN_XML = (b"<!DOCTYPE", b"<!ENTITY")
 def detect_container(data):
     """
     "XLSX" (a zip holding xl/), "ODS" (a zip holding content.xml), "ZIP" (another zip), "XLS"
-    (an OLE compound file) or "TEXT", from the bytes alone.
+    (an OLE compound file), "BINARY" (NUL bytes: UTF-16 text, an image...) or "TEXT", from the
+    bytes alone.
     """
     if data.startswith(OLE_MAGIC):
         return "XLS"
     if not data.startswith(ZIP_MAGIC):
-        return "TEXT"
+        return "BINARY" if b"\x00" in data[:4096] else "TEXT"
     try:
         names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     except (zipfile.BadZipFile, ValueError, OSError):
@@ -67,8 +69,8 @@ def refuse_wrong_container(data, expected):
                 "as an Excel workbook (.xlsx) without a password and upload it again."
             )
         )
-    if found == expected or (found == "TEXT" and expected in TEXT_FORMATS):
-        return
+    if found == expected or (found in ("TEXT", "BINARY") and expected in TEXT_FORMATS):
+        return  # the text's encoding is judged (and named) when it is decoded
     if found == "ZIP" and expected in WORKBOOK_FORMATS:
         # A damaged workbook: open_workbook_archive says so in its own words.
         return

@@ -97,7 +97,7 @@ def dataset_from_rows(rows, title=""):
     return dataset
 
 
-SEPARATOR_NAMES = {";": "';' (semicolons)", "\t": "tabs", "|": "'|' (vertical bars)"}
+SEPARATOR_NAMES = {";": "';'", "\t": "tabs", "|": "'|'"}
 
 
 def refuse_other_separator(text):
