@@ -14,6 +14,8 @@ from ..files import FormulaCell, NestedValue
 
 # The failed-rows file that the admin offers has this extra column; importing it again ignores it.
 ERROR_COLUMN = "error"
+# Columns the public downloads add (never a field): a download imports back without them.
+EXPORT_ONLY_COLUMNS = ("registry_url",)
 
 
 def keep_text(value):
@@ -68,7 +70,11 @@ class FilePreparation:
                 problems.append(_("column %(n)s has no header.") % {"n": number})
             elif header in seen:
                 problems.append(_("column '%(h)s' appears twice.") % {"h": header})
-            elif header not in known and header != ERROR_COLUMN:
+            elif (
+                header not in known
+                and header != ERROR_COLUMN
+                and header not in EXPORT_ONLY_COLUMNS
+            ):
                 problems.append(_("unknown column '%(h)s'.") % {"h": header})
             seen.add(header)
         for column in self.required_columns(seen):
@@ -84,7 +90,12 @@ class FilePreparation:
                     "columns": ", ".join(self.field_by_column),
                 }
             )
-        keep = [i for i, h in enumerate(raw) if h != ERROR_COLUMN]
+        self.ignored_columns = [h for h in raw if h in EXPORT_ONLY_COLUMNS and h not in known]
+        keep = [
+            i
+            for i, h in enumerate(raw)
+            if h != ERROR_COLUMN and (h in known or h not in EXPORT_ONLY_COLUMNS)
+        ]
         # Only CSV files carry the formula escape; XLSX, ODS and JSON hold text as stored.
         unescape = unescape_formula if getattr(dataset, "formula_escaped", False) else keep_text
         headers = [raw[i] for i in keep]

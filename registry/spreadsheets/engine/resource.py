@@ -170,6 +170,14 @@ class RegistryResource(
                 **kwargs,
             )
         result.sheet = self.sheet_name
+        for column in self.ignored_columns:
+            result.notes.append(
+                _(
+                    "Column '%(column)s' was ignored: the public downloads add it, and it is "
+                    "not one of the table's columns."
+                )
+                % {"column": column}
+            )
         self.collect_problems(dataset, result)
         return result
 
