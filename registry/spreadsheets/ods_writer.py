@@ -57,21 +57,22 @@ style:parent-style-name="Default" style:data-style-name="N_MOMENT"/>
 """
 CONTENT_TAIL = "</office:spreadsheet></office:body></office:document-content>\n"
 
-# A run of spaces, a leading or trailing space, or a tab: what ODF's white-space rules would otherwise collapse.
-SPECIAL_WHITESPACE = re.compile(r" {2,}|^ | $|\t")
+# A run of spaces, a leading or trailing space: what ODF's white-space rules would otherwise collapse.
+SPECIAL_WHITESPACE = re.compile(r" {2,}|^ | $")
 
 
 def encode_paragraph(line):
-    """One line of text as the content of a <text:p>, every space and tab kept."""
+    """
+    One line of text as the content of a <text:p>, every space kept. A tab is written as the
+    character, not as <text:tab/>: LibreOffice 7.4 drops <text:tab/> when it opens a cell (and
+    python-calamine does too), and keeps the character; ods_text.py reads <text:tab/>, which
+    LibreOffice writes.
+    """
     parts = []
     position = 0
     for match in SPECIAL_WHITESPACE.finditer(line):
         parts.append(escape(line[position : match.start()]))
-        found = match.group()
-        if found == "\t":
-            parts.append("<text:tab/>")
-        else:
-            parts.append(f'<text:s text:c="{len(found)}"/>')
+        parts.append(f'<text:s text:c="{len(match.group())}"/>')
         position = match.end()
     parts.append(escape(line[position:]))
     return "".join(parts)
