@@ -160,7 +160,8 @@ def test_csv_neutralises_formulas_and_xlsx_keeps_numbers(client, founding):
     formula_row = next(row for row in rows[1:] if "HYPERLINK" in str(row[0]))
     assert isinstance(formula_row[latitude], int | float)
     assert formula_row[latitude] == pytest.approx(-6.2088)
-    assert not str(formula_row[0]).startswith("=")
+    # A typed text cell holding the name exactly as stored, not a formula.
+    assert formula_row[0] == '=HYPERLINK("http://evil.example","x")'
 
 
 def test_invalid_filter_with_a_format_is_a_400_page_not_a_file(client, founding):

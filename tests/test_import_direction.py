@@ -58,7 +58,7 @@ LAYERS = [
 # Inside a package, the same rule between its parts (its modules and subpackages).
 PACKAGE_LAYERS = {
     "registry.spreadsheets": [
-        ("errors", "escaping", "gc_pause"),
+        ("errors", "escaping", "gc_pause", "containers", "ods_text", "ods_writer"),
         ("", "files", "writers", "formats", "storage", "widgets"),
         ("engine", "export_reader"),
         ("columns", "officers", "resources"),

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
+from .containers import refuse_name_mismatch
 from .errors import SpreadsheetError
 from .formats import FORMATS, XLSX
 from .resources import RESOURCES
@@ -43,10 +44,28 @@ def check_upload_size(upload):
 
 
 class SpreadsheetImportForm(ImportForm):
-    """django-import-export's upload form, refusing files over the size limit unread."""
+    """
+    django-import-export's upload form, refusing files over the size limit unread, and files
+    whose name says another format than the one chosen (the content is judged when read).
+    """
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.format_names = [f().get_title().upper() for f in formats]
 
     def clean_import_file(self):
         return check_upload_size(self.cleaned_data["import_file"])
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, index = cleaned.get("import_file"), cleaned.get("format")
+        known = str(index or "").isdigit() and int(index) < len(self.format_names)
+        if upload is not None and known:
+            try:
+                refuse_name_mismatch(upload.name, self.format_names[int(index)])
+            except SpreadsheetError as error:
+                self.add_error("import_file", str(error))
+        return cleaned
 
 
 class SpreadsheetAdminMixin(ImportExportMixin):

@@ -18,7 +18,6 @@ from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.db.models.aggregates import Aggregate
 
-from .escaping import escape_formula
 from .widgets import CachedModelWidget, NameListWidget
 
 
@@ -136,7 +135,8 @@ def instance_builder(model, paths):
 class ExportReader:
     """
     The headers and rows of a resource's export. Rows are lists of native values (text,
-    Decimal, date) with formula characters escaped, exactly the cells of export_resource().
+    Decimal, date) as stored, exactly the cells of export_resource(); the CSV writer
+    escapes formula-looking text, the other formats write it as typed text.
     """
 
     def __init__(self, resource, columns=None, url_paths=None):
@@ -163,7 +163,7 @@ class ExportReader:
         return queryset.values_list(*self.paths)
 
     def cell_readers(self):
-        """One function per column, from a values_list() tuple to the escaped cell."""
+        """One function per column, from a values_list() tuple to the cell."""
         readers = []
         for column in self.columns:
             render = column.render
@@ -172,12 +172,12 @@ class ExportReader:
                 (index,) = indexes
 
                 def read(values, render=render, index=index):
-                    return escape_formula(render(values[index]))
+                    return render(values[index])
 
             else:
 
                 def read(values, render=render, indexes=indexes):
-                    return escape_formula(render(*[values[index] for index in indexes]))
+                    return render(*[values[index] for index in indexes])
 
             readers.append(read)
         return readers

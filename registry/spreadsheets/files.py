@@ -11,17 +11,13 @@ import csv
 import io
 import json
 import re
-import zipfile
 
 import tablib
-from django.conf import settings
 from django.utils.translation import gettext as _
 
-from . import gc_pause
+from . import gc_pause, ods_text
+from .containers import open_workbook_archive, refuse_wrong_container
 from .errors import SpreadsheetError
-
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the pre-2007 .xls (and encrypted .xlsx) container
 
 
 class FormulaCell(str):
@@ -41,35 +37,6 @@ def as_bytes(in_stream):
     if hasattr(in_stream, "read"):
         return as_bytes(in_stream.read())
     return bytes(in_stream)
-
-
-def refuse_wrong_container(data, expected):
-    """Name what the file really is when it is not what its format says."""
-    if not data:
-        raise SpreadsheetError(_("The file is empty."))
-    if data.startswith(OLE_MAGIC):
-        raise SpreadsheetError(
-            _(
-                "The file is an old Excel (.xls) workbook or a password-protected one. Save it "
-                "as an Excel workbook (.xlsx) without a password and upload it again."
-            )
-        )
-    if expected in ("CSV", "JSON") and data.startswith(ZIP_MAGIC):
-        raise SpreadsheetError(
-            _(
-                "The file is a workbook (XLSX or ODS), not %(format)s. Choose the format that "
-                "matches the file."
-            )
-            % {"format": expected}
-        )
-    if expected in ("XLSX", "ODS") and not data.startswith(ZIP_MAGIC):
-        raise SpreadsheetError(
-            _(
-                "The file is not an %(format)s workbook. Choose the format that matches the "
-                "file, or save it from your spreadsheet program as %(format)s."
-            )
-            % {"format": expected}
-        )
 
 
 def decode_text(data, format_name):
@@ -133,16 +100,47 @@ def dataset_from_rows(rows, title="", allow_empty=False):
     return dataset
 
 
+SEPARATOR_NAMES = {";": "';'", "\t": "tabs", "|": "'|'"}
+
+
+def refuse_other_separator(text):
+    """
+    Refuse a CSV whose header line is split by another separator than the comma: Excel writes
+    ';' where the decimal mark is a comma. It is refused, not read with that separator, because
+    such files also write amounts with decimal commas and dates in the local order.
+    """
+    first_line = next(csv.reader(io.StringIO(text.split("\n", 1)[0], newline="")), [])
+    commas = len(first_line)
+    for separator, name in SEPARATOR_NAMES.items():
+        cells = next(csv.reader(io.StringIO(text.split("\n", 1)[0]), delimiter=separator), [])
+        if len(cells) > max(commas, 1):
+            raise SpreadsheetError(
+                _(
+                    "The columns of this CSV file are separated by %(separator)s, not commas. "
+                    "Save it as CSV with commas (in Excel: CSV UTF-8; in LibreOffice: field "
+                    "delimiter ',') and upload it again."
+                )
+                % {"separator": name}
+            )
+
+
 @gc_pause.paused()
 def read_csv(in_stream):
+    """
+    A CSV file as a Dataset. Its text cells carry the CSV export's formula escape (a leading
+    apostrophe), which the import removes: the dataset says so with `formula_escaped`.
+    """
     text = decode_text(as_bytes(in_stream), "CSV")
+    refuse_other_separator(text)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as error:
         raise SpreadsheetError(
             _("The CSV file cannot be read: %(error)s.") % {"error": error}
         ) from None
-    return dataset_from_rows(rows)
+    dataset = dataset_from_rows(rows)
+    dataset.formula_escaped = True
+    return dataset
 
 
 @gc_pause.paused()
@@ -171,69 +169,6 @@ def read_json(in_stream):
             row.append("" if value is None else value)
         rows.append(row)
     return dataset_from_rows(rows)
-
-
-def open_workbook_archive(data, format_name):
-    """
-    Check a workbook's zip archive before anything parses it, and return its XML members.
-
-    Refuses archives that expand beyond the configured size or ratio (a zip bomb; sizes are
-    counted while decompressing, so a forged header cannot hide one) and XML with DOCTYPE or
-    ENTITY declarations (billion laughs, external entities).
-    """
-    refuse_wrong_container(data, format_name)
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise SpreadsheetError(
-            _(
-                "The file is not a readable %(format)s workbook: it is damaged or only part of "
-                "it was uploaded."
-            )
-            % {"format": format_name}
-        ) from None
-    limit = settings.REGISTRY_IMPORT_MAX_UNCOMPRESSED_BYTES
-    ratio = settings.REGISTRY_IMPORT_MAX_COMPRESSION_RATIO
-    bomb = SpreadsheetError(
-        _(
-            "The workbook was refused: it expands to more than %(limit)s MB or is compressed "
-            "far more than a spreadsheet ever is, as a zip bomb would be."
-        )
-        % {"limit": limit // (1024 * 1024)}
-    )
-    total = 0
-    xml = {}
-    for info in members:
-        if info.file_size > limit:
-            raise bomb
-        try:
-            with archive.open(info) as member:
-                content = member.read(limit - total + 1)
-        except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, EOFError):
-            raise SpreadsheetError(
-                _("The workbook is damaged or encrypted and cannot be read.")
-            ) from None
-        except Exception:  # zlib.error and friends from a damaged stream
-            raise SpreadsheetError(
-                _("The workbook is damaged or encrypted and cannot be read.")
-            ) from None
-        total += len(content)
-        if total > limit:
-            raise bomb
-        if len(content) > 1024 * 1024 and len(content) > ratio * max(info.compress_size, 1):
-            raise bomb
-        if info.filename.endswith((".xml", ".rels")):
-            head = content[:4096]
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in content:
-                raise SpreadsheetError(
-                    _(
-                        "The workbook was refused: it contains XML entity declarations, which "
-                        "spreadsheets never need and which can be used to attack a server."
-                    )
-                )
-            xml[info.filename] = content
-    return xml
 
 
 CELL_REFERENCE = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)([0-9]+)"')
@@ -344,6 +279,8 @@ def read_workbook(in_stream, format_name="XLSX"):
                     "own values, and upload it again."
                 )
             )
+        if ods_text.needs_exact_text(content):
+            formulas = ods_text.exact_texts(content)
     sheets = {}
     for meta in metadata:
         try:
@@ -366,12 +303,13 @@ def read_workbook(in_stream, format_name="XLSX"):
                     "sheet": meta.name,
                 }
             )
-        for (row, column), formula in formulas.get(meta.name, {}).items():
+        # Cells calamine cannot read as they are: XLSX formulas, ODS text with tabs or breaks.
+        for (row, column), cell in formulas.get(meta.name, {}).items():
             while len(rows) <= row:
                 rows.append([])
             while len(rows[row]) <= column:
                 rows[row].append("")
-            rows[row][column] = formula
+            rows[row][column] = cell
         if not rows or not any(cell not in ("", None) for row in rows for cell in row):
             sheets[meta.name] = None
             continue

@@ -311,7 +311,7 @@ def export_rows(queryset, resource_class=None, columns=None, url_for=None):
     """
     (headers, rows) for a queryset, rows as an iterator of cell lists read from one query
     (export_reader.py), whatever the number of rows. Cells hold native values (text,
-    Decimal, date) with formula characters escaped, as every export writes them. `url_for(obj)`,
+    Decimal, date) as stored (the CSV writer escapes formula-looking text). `url_for(obj)`,
     when given, adds a last column "registry_url" (the public downloads' canonical address of
     each record), `obj` being an unsaved instance with what its get_absolute_url() reads.
     """

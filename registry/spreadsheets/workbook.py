@@ -23,13 +23,8 @@ def export_workbook(file_format="xlsx", out=None):
         model = resource_class._meta.model
         headers, rows = export_rows(model.objects.all(), resource_class)
         sheets.append((resource_class.sheet_name, headers, rows))
-    if name == "xlsx":
-        return write_xlsx(sheets, out)
-    data = write_ods(sheets)
-    if out is None:
-        return data
-    out.write(data)
-    return None
+    writer = write_xlsx if name == "xlsx" else write_ods
+    return writer(sheets, out)
 
 
 class WorkbookResult:

@@ -1,4 +1,4 @@
-"""Writing spreadsheets: CSV and JSON streamed in chunks, XLSX row by row, ODS whole."""
+"""Writing spreadsheets: CSV and JSON streamed in chunks, XLSX and ODS row by row."""
 
 import csv
 import datetime
@@ -7,9 +7,10 @@ import io
 import itertools
 import json
 
-import tablib
+from .escaping import ESCAPE, FORMULA_TRIGGERS, UNSTORABLE_CHARACTERS, escape_formula
+from .ods_writer import write_ods
 
-from .escaping import UNSTORABLE_CHARACTERS
+__all__ = ["csv_lines", "json_chunks", "write_ods", "write_xlsx"]
 
 
 def native_number(value):
@@ -30,6 +31,9 @@ def text_cell(value):
     return str(value)
 
 
+# XLSX text starting with one of these gets the quote-prefix style (a typed "'" is syntax too).
+QUOTED_STARTS = (*FORMULA_TRIGGERS, ESCAPE)
+
 # Streamed text is yielded this many rows at a time: a chunk per row would cost more in the
 # response's machinery than the row itself.
 ROWS_PER_CHUNK = 200
@@ -39,6 +43,8 @@ def csv_lines(headers, rows, bom=True):
     """
     CSV text in chunks of ROWS_PER_CHUNK rows, for streaming responses. It starts with a byte
     order mark, without which Excel reads UTF-8 as the local code page and garbles Thai or Khmer.
+    Text that a spreadsheet program would run as a formula gets a leading apostrophe (CSV has
+    no typed cells; the CSV import removes it again).
     """
     buffer = io.StringIO()
     if bom:
@@ -48,7 +54,7 @@ def csv_lines(headers, rows, bom=True):
     rows = iter(rows)
     while True:
         batch = list(itertools.islice(rows, ROWS_PER_CHUNK))
-        writer.writerows([[text_cell(value) for value in row] for row in batch])
+        writer.writerows([[text_cell(escape_formula(value)) for value in row] for row in batch])
         text = buffer.getvalue()
         if text:
             yield text
@@ -87,8 +93,10 @@ def write_xlsx(sheets, out=None):
 
     Written with XlsxWriter in its constant-memory mode, each row flushed to a temporary file
     as it comes, so memory stays level however many rows there are (about twice as fast as
-    openpyxl's write-only mode). Text is always written as text, never as a formula or a link,
-    whatever it starts with; dates as dates, numbers as numbers.
+    openpyxl's write-only mode). Text is always written as text exactly as stored, never as a
+    formula or a link, whatever it starts with; text that would look like a formula when typed
+    gets the quote-prefix cell style, so that editing the cell keeps it text (no apostrophe is
+    added to the value); dates as dates, numbers as numbers.
     """
     import xlsxwriter
 
@@ -106,6 +114,7 @@ def write_xlsx(sheets, out=None):
     bold = workbook.add_format({"bold": True})
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})
     moment = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    quoted = workbook.add_format({"quote_prefix": True})
     for title, headers, rows in sheets:
         sheet = workbook.add_worksheet(title[:31] or "Sheet")
         sheet.freeze_panes(1, 0)
@@ -117,7 +126,10 @@ def write_xlsx(sheets, out=None):
                 if value is None:
                     continue
                 if type(value) is str:
-                    write_string(line, column, value)
+                    if value.startswith(QUOTED_STARTS):
+                        write_string(line, column, value, quoted)
+                    else:
+                        write_string(line, column, value)
                 elif isinstance(value, bool):
                     write_boolean(line, column, value)
                 elif isinstance(value, datetime.datetime):
@@ -130,24 +142,6 @@ def write_xlsx(sheets, out=None):
                     write_string(line, column, str(value))
     workbook.close()
     return None if out is not None else target.getvalue()
-
-
-def write_ods(sheets):
-    """An ODS workbook (bytes) from [(title, headers, rows)]."""
-    book = tablib.Databook()
-    for title, headers, rows in sheets:
-        dataset = tablib.Dataset(headers=headers, title=title)
-        for row in rows:
-            dataset.append(
-                [
-                    UNSTORABLE_CHARACTERS.sub("\ufffd", value)
-                    if isinstance(value, str)
-                    else native_number(value)
-                    for value in row
-                ]
-            )
-        book.add_sheet(dataset)
-    return book.export("ods")
 
 
 def json_default(value):

@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from registry.models import City
 from registry.spreadsheets.resources import RESOURCES
@@ -39,3 +39,23 @@ def test_the_import_command_dry_run_writes_nothing(founding, tmp_path, capsys):
     assert registry_state() == before
     call_command("import", "registry.resources.CityResource", str(path), "--no-input")
     assert City.objects.filter(name="Khon Kaen", member_state__code="TH").exists()
+
+
+def test_the_import_command_refuses_a_format_the_file_name_contradicts(founding, tmp_path):
+    path = tmp_path / "cities.ods"
+    path.write_bytes(csv_bytes([["name", "member_state"], ["Khon Kaen", "TH"]]))
+    before = registry_state()
+    with pytest.raises(CommandError, match="named as ODS, but it was declared as CSV"):
+        call_command(
+            "import", "registry.resources.CityResource", str(path), "--no-input", "--format", "CSV"
+        )
+    assert registry_state() == before
+
+
+def test_the_import_command_refuses_content_that_is_not_the_named_format(founding, tmp_path):
+    path = tmp_path / "cities.ods"
+    path.write_bytes(csv_bytes([["name", "member_state"], ["Khon Kaen", "TH"]]))
+    before = registry_state()
+    with pytest.raises(CommandError, match="text file .* declared as ODS"):
+        call_command("import", "registry.resources.CityResource", str(path), "--no-input")
+    assert registry_state() == before

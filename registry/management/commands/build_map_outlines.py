@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from registry.management.atomic_files import replaced_when_complete
 from registry.maps import OUTLINES_PATH, project
 
 # ISO 3166-1 numeric (world-atlas geometry id) -> alpha-2.
@@ -229,5 +230,6 @@ class Command(BaseCommand):
             **outlines,
         }
         text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
-        Path(output).write_text(text, encoding="utf-8")
+        with replaced_when_complete(output, "w", encoding="utf-8") as file:
+            file.write(text)
         self.stdout.write(f"Wrote {output} ({len(text.encode()) / 1024:.1f} KB)")

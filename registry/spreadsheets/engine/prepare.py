@@ -14,11 +14,20 @@ from ..files import FormulaCell, NestedValue
 
 # The failed-rows file that the admin offers has this extra column; importing it again ignores it.
 ERROR_COLUMN = "error"
+# Columns the public downloads add (never a field): a download imports back without them.
+EXPORT_ONLY_COLUMNS = ("registry_url",)
 
 
-def normalise_text(value):
-    """Surrounding whitespace stripped, one apostrophe escape undone, NFC, "\\n" newlines."""
-    value = unescape_formula(value.strip())
+def keep_text(value):
+    return value
+
+
+def normalise_text(value, unescape=unescape_formula):
+    """
+    Surrounding whitespace stripped, the CSV's apostrophe escape undone (`unescape`; a
+    workbook's or JSON's text is as stored, and its `unescape` keeps it), NFC, "\\n" newlines.
+    """
+    value = unescape(value.strip())
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     return unicodedata.normalize("NFC", value)
@@ -61,7 +70,11 @@ class FilePreparation:
                 problems.append(_("column %(n)s has no header.") % {"n": number})
             elif header in seen:
                 problems.append(_("column '%(h)s' appears twice.") % {"h": header})
-            elif header not in known and header != ERROR_COLUMN:
+            elif (
+                header not in known
+                and header != ERROR_COLUMN
+                and header not in EXPORT_ONLY_COLUMNS
+            ):
                 problems.append(_("unknown column '%(h)s'.") % {"h": header})
             seen.add(header)
         for column in self.required_columns(seen):
@@ -77,7 +90,14 @@ class FilePreparation:
                     "columns": ", ".join(self.field_by_column),
                 }
             )
-        keep = [i for i, h in enumerate(raw) if h != ERROR_COLUMN]
+        self.ignored_columns = [h for h in raw if h in EXPORT_ONLY_COLUMNS and h not in known]
+        keep = [
+            i
+            for i, h in enumerate(raw)
+            if h != ERROR_COLUMN and (h in known or h not in EXPORT_ONLY_COLUMNS)
+        ]
+        # Only CSV files carry the formula escape; XLSX, ODS and JSON hold text as stored.
+        unescape = unescape_formula if getattr(dataset, "formula_escaped", False) else keep_text
         headers = [raw[i] for i in keep]
         rows = []
         self.lines = []
@@ -89,7 +109,7 @@ class FilePreparation:
                 value = data[i]
                 if type(value) is str and value.isascii() and value.isprintable():
                     # Most cells: printable ASCII is NFC already and holds nothing unstorable.
-                    value = unescape_formula(value.strip())
+                    value = unescape(value.strip())
                 elif isinstance(value, str):
                     if isinstance(value, FormulaCell):
                         self.cell_problems.setdefault(len(rows), {})[raw[i]] = _(
@@ -102,7 +122,7 @@ class FilePreparation:
                         ) % {"value": value[:50]}
                         value = ""
                     else:
-                        value = normalise_text(value)
+                        value = normalise_text(value, unescape)
                         bad = UNSTORABLE_CHARACTERS.search(value)
                         if bad:
                             char = bad.group()

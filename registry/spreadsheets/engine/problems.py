@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from import_export.results import Error
 
 from ..errors import ImportRefused
-from ..escaping import escape_formula
 from .prepare import ERROR_COLUMN
 
 
@@ -87,7 +86,5 @@ class ProblemReports:
         for number, row in enumerate(dataset, start=1):
             line = self.line_of(number)
             if line in by_line:
-                failed_dataset.append(
-                    [*(escape_formula(v) for v in row), " | ".join(by_line[line])]
-                )
+                failed_dataset.append([*row, " | ".join(by_line[line])])
         return failed_dataset

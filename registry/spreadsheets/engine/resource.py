@@ -25,7 +25,6 @@ from registry.models import touch_registry
 
 from .. import gc_pause
 from ..errors import ImportRefused, SpreadsheetError
-from ..escaping import escape_formula
 from ..widgets import CachedLookup, CachedModelWidget, display
 from .persist import BatchWrites
 from .prepare import FilePreparation
@@ -171,6 +170,14 @@ class RegistryResource(
                 **kwargs,
             )
         result.sheet = self.sheet_name
+        for column in self.ignored_columns:
+            result.notes.append(
+                _(
+                    "Column '%(column)s' was ignored: the public downloads add it, and it is "
+                    "not one of the table's columns."
+                )
+                % {"column": column}
+            )
         self.collect_problems(dataset, result)
         return result
 
@@ -478,9 +485,9 @@ class RegistryResource(
     # --- export -------------------------------------------------------------------------
 
     def export_resource(self, instance, selected_fields=None, **kwargs):
-        """A record's cells; text that a spreadsheet would run as a formula is escaped."""
+        """A record's cells as stored (the CSV writer escapes formula-looking text)."""
         return [
-            escape_formula(self.export_field(field, instance, **kwargs))
+            self.export_field(field, instance, **kwargs)
             for field in self.get_export_fields(selected_fields)
         ]
 

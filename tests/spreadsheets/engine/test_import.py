@@ -102,6 +102,7 @@ def test_rows_that_share_a_bad_value_each_report_it(founding):
 )
 def test_every_text_cell_is_normalised_alike_whatever_its_characters(cell):
     dataset = tablib.Dataset(["Someone", cell, "Bangkok"], headers=["name", "designation", "city"])
+    dataset.formula_escaped = True  # as a CSV file's dataset is
     OfficerResource().prepare(dataset)
     assert dataset.dict[0]["designation"] == normalise_text(cell)
 
