@@ -11,7 +11,7 @@ its meaning from the field's verbose name and help text, its example from the da
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Max, Min
+from django.db.models import Max, Min, URLField
 from django.urls import reverse
 from django.utils.text import capfirst
 
@@ -110,7 +110,9 @@ DATASETS = (
         # unknown, and a primary key may hold no blank cell.
         foreign_keys=(
             (("member_state",), "member-states", ("code",)),
-            (("city", "member_state"), "cities", ("name", "member_state")),
+            # A city by name alone: a National Representative's row has no city, and a key of
+            # (city, member_state) half blank would be checked, and fail, as a whole.
+            (("city",), "cities", ("name",)),
         ),
     ),
     Dataset(
@@ -205,7 +207,7 @@ def column_of(resource_field, model):
         column.minimum, column.maximum = widget.minimum, widget.maximum
     elif isinstance(widget, ChoiceWidget):
         column.enum = tuple(widget.choices.values)
-    elif db_field.get_internal_type() == "URLField":
+    elif isinstance(db_field, URLField):
         column.format = "uri"
     return column
 
