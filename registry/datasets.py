@@ -8,7 +8,7 @@ a column's type and format come from its widget, whether it is required from the
 its meaning from the field's verbose name and help text, its example from the data.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import Max, Min, URLField
@@ -253,7 +253,6 @@ class DatasetState:
     rows: int
     modified: object  # a datetime
     issued: object = None  # a datetime, when the history reaches back to the first record
-    extra: dict = field(default_factory=dict)
 
 
 def complete_querysets():
