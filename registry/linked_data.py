@@ -126,7 +126,7 @@ def dcat_catalogue(states, absolute, publisher=""):
         **common,
         "dcat:distribution": [
             whole_distribution(
-                absolute("/data/popolo.json"), "Popolo JSON", data_page, modified, licence
+                absolute(reverse("registry:popolo")), "Popolo JSON", data_page, modified, licence
             ),
             whole_distribution(
                 absolute(reverse("registry:data-package")),

@@ -5,6 +5,7 @@ import datetime
 import io
 import json
 
+import openpyxl
 import pytest
 from django.conf import settings
 from django.core.cache import caches
@@ -44,7 +45,7 @@ def states_by_name():
 
 
 @pytest.mark.parametrize("dataset", datasets.DATASETS, ids=lambda dataset: dataset.name)
-def test_the_column_dictionary_names_every_column_of_the_csv_and_json_downloads(
+def test_the_column_dictionary_names_every_column_of_the_csv_json_and_xlsx_downloads(
     client, founding, dataset
 ):
     columns = [column.name for column in datasets.columns_of(dataset.resource)]
@@ -52,6 +53,9 @@ def test_the_column_dictionary_names_every_column_of_the_csv_and_json_downloads(
     assert header == columns
     records = json.loads(complete_download(client, dataset, "json"))
     assert list(records[0]) == [*columns, "registry_url"]
+    response = client.get(datasets.download_url(lambda path: path, dataset, "xlsx"))
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert [cell.value for cell in sheet[1]] == columns
 
 
 @pytest.mark.parametrize("dataset", datasets.DATASETS, ids=lambda dataset: dataset.name)
