@@ -437,6 +437,7 @@ class DataView(PublicPageMixin, TemplateView):
         publisher = getattr(context["network"], "name", "")
         absolute = self.request.build_absolute_uri
         context["datasets"] = datasets.page_entries(states, absolute, publisher)
+        context["registry_modified"] = datasets.registry_modified(states)
         context["json_ld"] = linked_data.schema_data_catalogue(states, absolute, publisher)
         return context
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from bench.public_pages import add_cities
 from registry import datasets
@@ -126,6 +127,8 @@ def test_the_data_page_shows_every_dataset_its_files_rows_columns_and_citation(c
     assert '<th scope="row"><code>pilot_since_precision</code></th>' in html
     assert "ASCN Registry: sources [data set]. http://testserver/sources/." in html
     assert 'href="/data/popolo.json"' in html
+    latest = max(state.modified for state in datasets.build_states())
+    assert f'Last changed <time datetime="{timezone.localtime(latest):%Y-%m-%dT%H:%M:%S}' in html
     assert 'href="/data/datapackage.json"' in html
     assert 'href="/data/catalog.jsonld"' in html
 
