@@ -295,6 +295,10 @@ DATA_LICENCE = parse_data_licence(
     os.environ.get("DJANGO_DATA_LICENCE", "").strip() or DEFAULT_DATA_LICENCE
 )
 
+# The address reusers may write to about the data (DCAT's contactPoint in
+# /data/catalog.jsonld); none is published when it is empty.
+DATA_CONTACT_EMAIL = os.environ.get("DJANGO_DATA_CONTACT_EMAIL", "").strip()
+
 # CORS (django-cors-headers) for the open data only: any origin may GET or HEAD /data/...,
 # /healthz and the lists' downloads (`?format=`, which a path pattern cannot see, so
 # ascn/open_data.py enables those by signal). No credentials: a cross-site read never carries

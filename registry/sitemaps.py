@@ -97,6 +97,8 @@ class ListPageSitemap(Sitemap):
         "officer-list": (Officer,),
         "agreement-list": (Agreement, Organisation),
         "source-list": (Source,),
+        # The data page describes every table (like the home page).
+        "data": (),
     }
 
     def items(self):

@@ -18,5 +18,8 @@ urlpatterns = [
     path("agreements/", views.AgreementListView.as_view(), name="agreement-list"),
     path("agreements/<slug:slug>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
+    path("data/", views.DataView.as_view(), name="data"),
+    path("data/datapackage.json", views.DataPackageView.as_view(), name="data-package"),
+    path("data/catalog.jsonld", views.DataCatalogueView.as_view(), name="data-catalogue"),
     path("data/popolo.json", views.PopoloView.as_view(), name="popolo"),
 ]

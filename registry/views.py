@@ -21,7 +21,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import caching, maps, popolo
+from . import caching, datapackage, datasets, linked_data, maps, popolo
 from .caching import per_version
 from .date_input import IsoDateInput
 from .expressions import count_rows
@@ -101,6 +101,12 @@ class AsOfForm(forms.Form):
         return day
 
 
+def current_network():
+    return per_version(
+        "network", lambda: Network.objects.prefetch_related("sources").order_by("pk").first()
+    )
+
+
 class AsOfMixin:
     """
     `?as_of=YYYY-MM-DD` on every page. Lists show the field in their filter form; the other
@@ -145,9 +151,7 @@ class AsOfMixin:
         }
 
     def get_network(self):
-        return per_version(
-            "network", lambda: Network.objects.prefetch_related("sources").order_by("pk").first()
-        )
+        return current_network()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -363,6 +367,7 @@ class MemberStateDetailView(PublicPageMixin, DetailView):
             cities = cities.pilot_on(self.as_of)
         cities = list(cities)
         context.update(
+            json_ld=linked_data.schema_government(self.object, self.request.build_absolute_uri),
             cities=cities,
             map=maps.build_map(cities),
             map_title=_("Map of the pilot cities of %(state)s") % {"state": self.object.name},
@@ -384,6 +389,7 @@ class CityDetailView(PublicPageMixin, DetailView):
         in_post = tenures.in_post_on(day) if self.as_of else tenures.current()
         past = tenures.filter(end_date__lt=day)
         context.update(
+            json_ld=linked_data.schema_place(city, self.request.build_absolute_uri),
             officers_in_post=list(in_post),
             past_officers=list(past.order_by("-end_date", "name")),
             not_yet_pilot=bool(city.pilot_since and self.as_of and city.pilot_since > day),
@@ -433,6 +439,53 @@ class PopoloView(ConditionalGetMixin, View):
         )
         response["Content-Disposition"] = 'inline; filename="ascn-registry-popolo.json"'
         return response
+
+
+class DataView(PublicPageMixin, TemplateView):
+    """/data/: every dataset, its files, when it changed and its columns (datasets.py)."""
+
+    template_name = "registry/data.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        states = datasets.dataset_states()
+        publisher = getattr(context["network"], "name", "")
+        absolute = self.request.build_absolute_uri
+        context["datasets"] = datasets.page_entries(states, absolute, publisher)
+        context["registry_modified"] = datasets.registry_modified(states)
+        context["json_ld"] = linked_data.schema_data_catalogue(states, absolute, publisher)
+        return context
+
+
+class DataDocumentView(ConditionalGetMixin, View):
+    """A JSON description of every dataset, built by `build(states, absolute, publisher)`."""
+
+    build = None
+    content_type = "application/json"
+    filename = ""
+
+    def get(self, request):
+        document = type(self).build(
+            datasets.dataset_states(),
+            request.build_absolute_uri,
+            getattr(current_network(), "name", ""),
+        )
+        response = JsonResponse(
+            document, content_type=self.content_type, json_dumps_params={"indent": 1}
+        )
+        response["Content-Disposition"] = f'inline; filename="{self.filename}"'
+        return response
+
+
+class DataPackageView(DataDocumentView):
+    build = datapackage.build
+    filename = "datapackage.json"
+
+
+class DataCatalogueView(DataDocumentView):
+    build = linked_data.dcat_catalogue
+    content_type = "application/ld+json"
+    filename = "catalog.jsonld"
 
 
 class RobotsView(TemplateView):

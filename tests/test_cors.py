@@ -18,6 +18,8 @@ OPEN_DATA = [
     "/agreements/?format=csv",
     "/sources/?format=json",
     "/data/popolo.json",
+    "/data/datapackage.json",
+    "/data/catalog.jsonld",
     "/healthz",
 ]
 

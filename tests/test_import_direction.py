@@ -42,6 +42,11 @@ LAYERS = [
         "registry.caching",
         "registry.pagination",
         "registry.filters",
+        # The open data's descriptions: datasets (read from the resources), then the Data
+        # Package and the linked data built from them.
+        "registry.datasets",
+        "registry.datapackage",
+        "registry.linked_data",
     ),
     (
         "registry.views",

@@ -48,6 +48,9 @@ def text_of(response):
         ("agreement-detail", {"slug": "mou-jetro-undp"}, "/agreements/mou-jetro-undp/"),
         ("source-list", {}, "/sources/"),
         ("popolo", {}, "/data/popolo.json"),
+        ("data", {}, "/data/"),
+        ("data-package", {}, "/data/datapackage.json"),
+        ("data-catalogue", {}, "/data/catalog.jsonld"),
     ],
 )
 def test_pages_have_stable_slug_urls_in_the_registry_namespace(name, kwargs, path):
@@ -364,6 +367,9 @@ def count_queries(client, path):
         "/officers/?current=all&as_of=2018-07-08&q=o",
         "/member-states/malaysia/?as_of=2018-07-08",
         "/data/popolo.json",
+        "/data/",
+        "/data/datapackage.json",
+        "/data/catalog.jsonld",
     ],
 )
 def test_queries_per_page_do_not_grow_with_the_number_of_rows(client, founding, path):

@@ -1,10 +1,14 @@
 """Template tags for what the pages say about the open data: citations, download links in
 the page head, and one block's text reused (the title in OpenGraph's og:title)."""
 
+import json
+
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import QueryDict
 from django.template.loader_tags import BLOCK_CONTEXT_KEY
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from registry import open_data
@@ -70,3 +74,19 @@ def block_text(context, name):
         return ""
     # Rendered (and so escaped) already; strip() would drop the mark.
     return mark_safe(block.nodelist.render(context).strip())
+
+
+# What json_script escapes, for the same reason: no "</script>" or "<!--" can close or bend the
+# block, whatever text the data holds.
+JSON_LD_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def json_ld(value):
+    """
+    `value` as a JSON-LD block. It is a data block, not a script: browsers never run a
+    <script> whose type is not JavaScript, and the Content-Security-Policy's script-src
+    applies only to scripts that would run, so the site's policy needs no exception for it.
+    """
+    data = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False).translate(JSON_LD_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(data))
