@@ -335,3 +335,12 @@ def test_html_in_a_workbook_is_text_in_its_preview(founding, superuser_client):
         assert response.status_code == 200
         assert "<script>alert" not in html
         assert ("&lt;script&gt;" in html) == quoted
+
+
+def test_a_refused_request_gets_the_400_page_in_the_sites_frame(founding, client):
+    response = client.get("/cities/", TOO_MANY_PARAMETERS)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "That request cannot be answered" in page and "ASCN Registry" in page
+    # Details of the refusal (a setting's name here) are not for the public.
+    assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" not in page
