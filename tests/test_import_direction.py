@@ -15,7 +15,13 @@ ROOT = Path(__file__).resolve().parent.parent
 # one. Each entry is a dotted prefix; the longest matching prefix places a module.
 LAYERS = [
     # The app's package itself (empty) and its helpers the models use.
-    ("registry", "registry.folding", "registry.history", "registry.expressions"),
+    (
+        "registry",
+        "registry.folding",
+        "registry.history",
+        "registry.expressions",
+        "registry.text_validators",
+    ),
     ("registry.models", "registry.source_citations"),
     # Domain helpers, built on the models.
     (
