@@ -344,3 +344,9 @@ def test_a_refused_request_gets_the_400_page_in_the_sites_frame(founding, client
     assert "That request cannot be answered" in page and "ASCN Registry" in page
     # Details of the refusal (a setting's name here) are not for the public.
     assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" not in page
+
+
+@pytest.mark.parametrize("model", REGISTRY_MODELS, ids=lambda m: m.__name__)
+def test_an_export_with_an_unknown_filter_is_a_400(founding, superuser_client, model):
+    url = reverse(f"admin:registry_{model._meta.model_name}_export")
+    assert superuser_client.get(url, {"page": ""}).status_code == 400
