@@ -216,6 +216,11 @@ IMPORT_EXPORT_CHUNK_SIZE = 2000
 # The uploaded file waits between preview and confirm in a cache every app server shares.
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "registry.spreadsheets.storage.SharedCacheStorage"
 REGISTRY_IMPORT_CACHE = "imports"
+# An import's preview (the uploaded file) and its refused rows wait this long for their
+# uploader, and no one else, to confirm or download them (README "Safety").
+REGISTRY_IMPORT_PREVIEW_SECONDS = int(
+    float(os.environ.get("DJANGO_IMPORT_PREVIEW_MINUTES", "120")) * 60
+)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Rendered public pages, keyed by the data version kept in the database: each process

@@ -25,3 +25,6 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("registry.urls")),
 ]
+
+# A refused request gets the 400 page in the site's frame, with its reason when it has one.
+handler400 = "registry.views.bad_request"

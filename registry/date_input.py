@@ -5,7 +5,8 @@ import re
 
 from django import forms
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: \d would also match "２０１８" and "١٢".
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def is_iso_date(text):
@@ -36,3 +37,17 @@ class IsoDateInput(forms.DateInput):
         if isinstance(value, str) and not is_iso_date(value):
             return None
         return super().format_value(value)
+
+
+class IsoDateField(forms.DateField):
+    """
+    A date given exactly as YYYY-MM-DD in ASCII digits: "2018-7-8", "２０１８-０７-０８" and
+    " 2018-07-08 " are invalid (DateField would strip the spaces and read the short form).
+    """
+
+    widget = IsoDateInput
+
+    def to_python(self, value):
+        if isinstance(value, str) and value and not is_iso_date(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)

@@ -136,8 +136,17 @@ class PartyFilter(django_filters.ModelChoiceFilter):
     field_class = OrganisationChoiceField
 
 
+class YearField(forms.IntegerField):
+    """A year in ASCII digits: IntegerField would also read "２０１８" and " 2018"."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value and not (value.isascii() and value.isdigit()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class YearFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
+    field_class = YearField
 
 
 # Filter sets -----------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import re
+
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
@@ -6,6 +8,19 @@ from django.utils.functional import cached_property
 
 from . import caching
 from .expressions import RowCount
+
+# The highest page number a list accepts: a larger one would ask the database for a row
+# offset beyond its integer range (an error, not an empty page). No list comes near it.
+MAX_PAGE_NUMBER = 10**9
+_PAGE_NUMBER = re.compile(r"[0-9]{1,10}")
+
+
+def is_page_number(text):
+    """`?page=` as the lists write it: ASCII digits only (int() also reads "١٢", "１２",
+    " 12" and "1_2"), at most MAX_PAGE_NUMBER, or Django's "last"."""
+    return text == "last" or (
+        _PAGE_NUMBER.fullmatch(text) is not None and 1 <= int(text) <= MAX_PAGE_NUMBER
+    )
 
 
 class LargeTablePaginator(Paginator):
@@ -23,6 +38,12 @@ class LargeTablePaginator(Paginator):
     """
 
     estimate_above = 100_000
+
+    def validate_number(self, number):
+        number = super().validate_number(number)
+        if number > MAX_PAGE_NUMBER:
+            raise EmptyPage(self.error_messages["no_results"])
+        return number
 
     @cached_property
     def count(self):
@@ -103,4 +124,6 @@ class PageCountPaginator(LargeTablePaginator):
             return self.validate_number(number)  # PageNotAnInteger, with Django's message
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if number > MAX_PAGE_NUMBER:
+            raise EmptyPage(self.error_messages["no_results"])
         return number

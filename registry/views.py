@@ -10,7 +10,9 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.core.exceptions import BadRequest
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -21,9 +23,9 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import caching, datapackage, datasets, linked_data, maps, popolo
+from . import caching, datapackage, datasets, linked_data, maps, pagination, popolo
 from .caching import per_version
-from .date_input import IsoDateInput
+from .date_input import IsoDateField, IsoDateInput
 from .expressions import count_rows
 from .filters import AgreementFilter, CityFilter, MemberStateFilter, OfficerFilter, SourceFilter
 from .models import Agreement, City, MemberState, Network, Officer, Source
@@ -82,10 +84,9 @@ class ConditionalGetMixin:
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(
+    as_of = IsoDateField(
         label=_("As of"),
         required=False,
-        input_formats=["%Y-%m-%d"],
         widget=IsoDateInput,
         help_text=_("The network as it stood on this day (YYYY-MM-DD)."),
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD, for example 2018-07-08.")},
@@ -241,6 +242,15 @@ class RegistryListView(PublicPageMixin, DownloadMixin, FilterView):
         self.object_list = self.filterset.qs
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         return self.render_to_response(context)
+
+    def paginate_queryset(self, queryset, page_size):
+        page = self.request.GET.get("page") or "1"
+        if not pagination.is_page_number(page):
+            raise Http404(
+                _("There is no page “%(page)s”: pages are numbered 1, 2, 3 and so on.")
+                % {"page": page[:20]}
+            )
+        return super().paginate_queryset(queryset, page_size)
 
     def get_paginate_by(self, queryset):
         return None if self.invalid else self.paginate_by
@@ -500,3 +510,16 @@ class RobotsView(TemplateView):
         context["admin_path"] = "/" + settings.ADMIN_URL
         context["sitemap_url"] = self.request.build_absolute_uri(reverse("sitemap"))
         return context
+
+
+# Errors -------------------------------------------------------------------------------------
+
+
+def bad_request(request, exception):
+    """
+    The 400 page, in the site's frame, saying what was wrong when the code that refused the
+    request said it (BadRequest); other refusals (a malformed header or query string, too
+    many parameters) get a general sentence, as their details are not for the public.
+    """
+    message = str(exception) if type(exception) is BadRequest and str(exception) else ""
+    return TemplateResponse(request, "400.html", {"message": message}, status=400)

@@ -42,3 +42,20 @@ def test_the_date_input_accepts_only_real_yyyy_mm_dd_dates():
     widget = IsoDateInput()
     assert 'type="date"' in widget.render("as_of", "bad")
     assert "value=" not in widget.render("as_of", "bad")
+
+
+@pytest.mark.parametrize(
+    "value", ["2018-7-8", "２０１８-０７-０８", "2018-07-08 ", " 2018-07-08", "2018-07-08\n"]
+)
+@pytest.mark.parametrize("path", ["/", "/cities/", "/officers/", "/cities/bangkok/"])
+def test_as_of_is_exactly_yyyy_mm_dd_in_ascii_digits(founding, client, path, value):
+    response = client.get(path, {"as_of": value})
+    assert response.status_code == 400, value
+    assert "YYYY-MM-DD" in response.content.decode()
+    assert client.get(path, {"as_of": "2018-07-08"}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["２０１８", " 2018", "2018 ", "2_018", "٢٠١٨"])
+def test_the_agreement_year_is_ascii_digits(founding, client, value):
+    assert client.get("/agreements/", {"year": value}).status_code == 400
+    assert client.get("/agreements/", {"year": "2018"}).status_code == 200

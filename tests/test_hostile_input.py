@@ -335,3 +335,18 @@ def test_html_in_a_workbook_is_text_in_its_preview(founding, superuser_client):
         assert response.status_code == 200
         assert "<script>alert" not in html
         assert ("&lt;script&gt;" in html) == quoted
+
+
+def test_a_refused_request_gets_the_400_page_in_the_sites_frame(founding, client):
+    response = client.get("/cities/", TOO_MANY_PARAMETERS)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "That request cannot be answered" in page and "ASCN Registry" in page
+    # Details of the refusal (a setting's name here) are not for the public.
+    assert "DATA_UPLOAD_MAX_NUMBER_FIELDS" not in page
+
+
+@pytest.mark.parametrize("model", REGISTRY_MODELS, ids=lambda m: m.__name__)
+def test_an_export_with_an_unknown_filter_is_a_400(founding, superuser_client, model):
+    url = reverse(f"admin:registry_{model._meta.model_name}_export")
+    assert superuser_client.get(url, {"page": ""}).status_code == 400

@@ -21,6 +21,7 @@ LAYERS = [
         "registry.history",
         "registry.expressions",
         "registry.identifiers",
+        "registry.text_validators",
     ),
     ("registry.models", "registry.source_citations"),
     # Domain helpers, built on the models.

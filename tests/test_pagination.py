@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from registry.models import MemberState, Officer
-from registry.pagination import LargeTablePaginator, PageCountPaginator
+from registry.pagination import MAX_PAGE_NUMBER, LargeTablePaginator, PageCountPaginator
 
 from . import factories
 
@@ -168,3 +168,25 @@ def test_an_estimated_table_is_not_counted_on_its_page(three_officers):
         assert [o.name for o in paginator.page(1)] == ["A", "B"]
     assert paginator.estimate == 3
     assert counts_run(queries) == []
+
+
+@pytest.mark.parametrize("path", ["/member-states/", "/cities/", "/officers/", "/agreements/"])
+@pytest.mark.parametrize(
+    "page",
+    ["99999999999999999999999", "-99999999999999999999", str(10**9 + 1), "١", "１", " 1", "1_0"],
+)
+def test_any_page_number_on_any_list_is_a_404_with_a_message(founding, client, path, page):
+    client.raise_request_exception = False
+    response = client.get(path, {"page": page})
+    assert response.status_code == 404, page
+    assert "There is no page" in response.content.decode()
+    assert "ASCN Registry" in response.content.decode()  # in the site's frame
+
+
+def test_a_page_number_past_the_database_range_is_an_empty_page(five_officers):
+    for paginator_class in (PageCountPaginator, LargeTablePaginator):
+        paginator = paginator_class(Officer.objects.order_by("pk"), 2)
+        with pytest.raises(EmptyPage):
+            paginator.page(MAX_PAGE_NUMBER + 1)
+        with pytest.raises(EmptyPage):
+            paginator.page(10**23)

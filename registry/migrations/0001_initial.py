@@ -5,256 +5,670 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Network',
+            name="Network",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_verified', models.DateField(blank=True, help_text='When staff last checked this record against its sources.', null=True, verbose_name='last verified')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('acronym', models.CharField(blank=True, max_length=20, verbose_name='acronym')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='aims and description')),
-                ('launch_date', models.DateField(blank=True, null=True, verbose_name='launch date')),
-                ('launch_date_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5, verbose_name='launch date precision')),
-                ('launch_event', models.CharField(blank=True, max_length=300, verbose_name='launch event')),
-                ('inaugural_meeting_date', models.DateField(blank=True, null=True, verbose_name='inaugural meeting date')),
-                ('inaugural_meeting_summary', models.TextField(blank=True, verbose_name='inaugural meeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "last_verified",
+                    models.DateField(
+                        blank=True,
+                        help_text="When staff last checked this record against its sources.",
+                        null=True,
+                        verbose_name="last verified",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("acronym", models.CharField(blank=True, max_length=20, verbose_name="acronym")),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
+                ("description", models.TextField(blank=True, verbose_name="aims and description")),
+                (
+                    "launch_date",
+                    models.DateField(blank=True, null=True, verbose_name="launch date"),
+                ),
+                (
+                    "launch_date_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                        verbose_name="launch date precision",
+                    ),
+                ),
+                (
+                    "launch_event",
+                    models.CharField(blank=True, max_length=300, verbose_name="launch event"),
+                ),
+                (
+                    "inaugural_meeting_date",
+                    models.DateField(blank=True, null=True, verbose_name="inaugural meeting date"),
+                ),
+                (
+                    "inaugural_meeting_summary",
+                    models.TextField(blank=True, verbose_name="inaugural meeting"),
+                ),
             ],
             options={
-                'verbose_name': 'network',
-                'verbose_name_plural': 'networks',
-                'ordering': ['name'],
-                'default_permissions': ('add', 'change', 'delete', 'view', 'import', 'export'),
+                "verbose_name": "network",
+                "verbose_name_plural": "networks",
+                "ordering": ["name"],
+                "default_permissions": ("add", "change", "delete", "view", "import", "export"),
             },
         ),
         migrations.CreateModel(
-            name='MemberState',
+            name="MemberState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_verified', models.DateField(blank=True, help_text='When staff last checked this record against its sources.', null=True, verbose_name='last verified')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('code', models.CharField(help_text='Two capital letters, e.g. TH.', max_length=2, verbose_name='ISO 3166-1 alpha-2 code')),
-                ('code_alpha3', models.CharField(max_length=3, verbose_name='ISO 3166-1 alpha-3 code')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
-                ('network', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='member_states', to='registry.network', verbose_name='network')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "last_verified",
+                    models.DateField(
+                        blank=True,
+                        help_text="When staff last checked this record against its sources.",
+                        null=True,
+                        verbose_name="last verified",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Two capital letters, e.g. TH.",
+                        max_length=2,
+                        verbose_name="ISO 3166-1 alpha-2 code",
+                    ),
+                ),
+                (
+                    "code_alpha3",
+                    models.CharField(max_length=3, verbose_name="ISO 3166-1 alpha-3 code"),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
+                (
+                    "network",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="member_states",
+                        to="registry.network",
+                        verbose_name="network",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'member state',
-                'verbose_name_plural': 'member states',
-                'ordering': ['name'],
-                'default_permissions': ('add', 'change', 'delete', 'view', 'import', 'export'),
+                "verbose_name": "member state",
+                "verbose_name_plural": "member states",
+                "ordering": ["name"],
+                "default_permissions": ("add", "change", "delete", "view", "import", "export"),
             },
         ),
         migrations.CreateModel(
-            name='City',
+            name="City",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_verified', models.DateField(blank=True, help_text='When staff last checked this record against its sources.', null=True, verbose_name='last verified')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=5, max_digits=8, null=True, verbose_name='latitude')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=5, max_digits=8, null=True, verbose_name='longitude')),
-                ('pilot_since', models.DateField(blank=True, help_text='When the city joined the network as a pilot city.', null=True, verbose_name='pilot city since')),
-                ('pilot_since_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5, verbose_name='pilot city since: precision')),
-                ('action_plan_url', models.URLField(blank=True, max_length=500, verbose_name='action plan URL')),
-                ('member_state', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cities', to='registry.memberstate', verbose_name='member state')),
-                ('network', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cities', to='registry.network', verbose_name='network')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "last_verified",
+                    models.DateField(
+                        blank=True,
+                        help_text="When staff last checked this record against its sources.",
+                        null=True,
+                        verbose_name="last verified",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=5,
+                        max_digits=8,
+                        null=True,
+                        verbose_name="latitude",
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=5,
+                        max_digits=8,
+                        null=True,
+                        verbose_name="longitude",
+                    ),
+                ),
+                (
+                    "pilot_since",
+                    models.DateField(
+                        blank=True,
+                        help_text="When the city joined the network as a pilot city.",
+                        null=True,
+                        verbose_name="pilot city since",
+                    ),
+                ),
+                (
+                    "pilot_since_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                        verbose_name="pilot city since: precision",
+                    ),
+                ),
+                (
+                    "action_plan_url",
+                    models.URLField(blank=True, max_length=500, verbose_name="action plan URL"),
+                ),
+                (
+                    "member_state",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cities",
+                        to="registry.memberstate",
+                        verbose_name="member state",
+                    ),
+                ),
+                (
+                    "network",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cities",
+                        to="registry.network",
+                        verbose_name="network",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'city',
-                'verbose_name_plural': 'cities',
-                'ordering': ['name', 'member_state__name'],
-                'default_permissions': ('add', 'change', 'delete', 'view', 'import', 'export'),
+                "verbose_name": "city",
+                "verbose_name_plural": "cities",
+                "ordering": ["name", "member_state__name"],
+                "default_permissions": ("add", "change", "delete", "view", "import", "export"),
             },
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
-                ('publisher', models.CharField(blank=True, max_length=200, verbose_name='publisher')),
-                ('published_on', models.DateField(blank=True, null=True, verbose_name='published on')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='URL')),
-                ('retrieved_on', models.DateField(blank=True, null=True, verbose_name='retrieved on')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
+                (
+                    "publisher",
+                    models.CharField(blank=True, max_length=200, verbose_name="publisher"),
+                ),
+                (
+                    "published_on",
+                    models.DateField(blank=True, null=True, verbose_name="published on"),
+                ),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="URL")),
+                (
+                    "retrieved_on",
+                    models.DateField(blank=True, null=True, verbose_name="retrieved on"),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
             ],
             options={
-                'verbose_name': 'source',
-                'verbose_name_plural': 'sources',
-                'ordering': ['title'],
-                'default_permissions': ('add', 'change', 'delete', 'view', 'import', 'export'),
-                'constraints': [models.UniqueConstraint(fields=('title',), name='registry_source_unique_title')],
+                "verbose_name": "source",
+                "verbose_name_plural": "sources",
+                "ordering": ["title"],
+                "default_permissions": ("add", "change", "delete", "view", "import", "export"),
+                "constraints": [
+                    models.UniqueConstraint(fields=("title",), name="registry_source_unique_title")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_verified', models.DateField(blank=True, help_text='When staff last checked this record against its sources.', null=True, verbose_name='last verified')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
-                ('abbreviation', models.CharField(blank=True, max_length=30, verbose_name='abbreviation')),
-                ('url', models.URLField(blank=True, max_length=500, verbose_name='website')),
-                ('sources', models.ManyToManyField(blank=True, related_name='organisations', to='registry.source', verbose_name='sources')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "last_verified",
+                    models.DateField(
+                        blank=True,
+                        help_text="When staff last checked this record against its sources.",
+                        null=True,
+                        verbose_name="last verified",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
+                (
+                    "abbreviation",
+                    models.CharField(blank=True, max_length=30, verbose_name="abbreviation"),
+                ),
+                ("url", models.URLField(blank=True, max_length=500, verbose_name="website")),
+                (
+                    "sources",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="organisations",
+                        to="registry.source",
+                        verbose_name="sources",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'organisation',
-                'verbose_name_plural': 'organisations',
-                'ordering': ['name'],
-                'default_permissions': ('add', 'change', 'delete', 'view', 'import', 'export'),
+                "verbose_name": "organisation",
+                "verbose_name_plural": "organisations",
+                "ordering": ["name"],
+                "default_permissions": ("add", "change", "delete", "view", "import", "export"),
             },
         ),
         migrations.CreateModel(
-            name='Officer',
+            name="Officer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_verified', models.DateField(blank=True, help_text='When staff last checked this record against its sources.', null=True, verbose_name='last verified')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('designation', models.CharField(blank=True, help_text='Title and organisation, as the source writes them.', max_length=500, verbose_name='designation')),
-                ('role', models.CharField(choices=[('csco', 'Chief Smart City Officer'), ('national_representative', 'National Representative')], default='csco', max_length=30, verbose_name='role')),
-                ('start_date', models.DateField(blank=True, null=True, verbose_name='start date')),
-                ('end_date', models.DateField(blank=True, help_text='Empty while the officer is in post.', null=True, verbose_name='end date')),
-                ('city', models.ForeignKey(blank=True, help_text='For a Chief Smart City Officer.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='officers', to='registry.city', verbose_name='city')),
-                ('member_state', models.ForeignKey(blank=True, help_text='For a National Representative.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='national_representatives', to='registry.memberstate', verbose_name='member state')),
-                ('sources', models.ManyToManyField(blank=True, related_name='officers', to='registry.source', verbose_name='sources')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "last_verified",
+                    models.DateField(
+                        blank=True,
+                        help_text="When staff last checked this record against its sources.",
+                        null=True,
+                        verbose_name="last verified",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "designation",
+                    models.CharField(
+                        blank=True,
+                        help_text="Title and organisation, as the source writes them.",
+                        max_length=500,
+                        verbose_name="designation",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("csco", "Chief Smart City Officer"),
+                            ("national_representative", "National Representative"),
+                        ],
+                        default="csco",
+                        max_length=30,
+                        verbose_name="role",
+                    ),
+                ),
+                ("start_date", models.DateField(blank=True, null=True, verbose_name="start date")),
+                (
+                    "end_date",
+                    models.DateField(
+                        blank=True,
+                        help_text="Empty while the officer is in post.",
+                        null=True,
+                        verbose_name="end date",
+                    ),
+                ),
+                (
+                    "city",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a Chief Smart City Officer.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="officers",
+                        to="registry.city",
+                        verbose_name="city",
+                    ),
+                ),
+                (
+                    "member_state",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a National Representative.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="national_representatives",
+                        to="registry.memberstate",
+                        verbose_name="member state",
+                    ),
+                ),
+                (
+                    "sources",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="officers",
+                        to="registry.source",
+                        verbose_name="sources",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'officer',
-                'verbose_name_plural': 'officers',
-                'ordering': ['name', 'start_date'],
-                'default_permissions': ('add', 'change', 'delete', 'view', 'import', 'export'),
+                "verbose_name": "officer",
+                "verbose_name_plural": "officers",
+                "ordering": ["name", "start_date"],
+                "default_permissions": ("add", "change", "delete", "view", "import", "export"),
             },
         ),
         migrations.AddField(
-            model_name='network',
-            name='sources',
-            field=models.ManyToManyField(blank=True, related_name='networks', to='registry.source', verbose_name='sources'),
+            model_name="network",
+            name="sources",
+            field=models.ManyToManyField(
+                blank=True, related_name="networks", to="registry.source", verbose_name="sources"
+            ),
         ),
         migrations.AddField(
-            model_name='memberstate',
-            name='sources',
-            field=models.ManyToManyField(blank=True, related_name='member_states', to='registry.source', verbose_name='sources'),
+            model_name="memberstate",
+            name="sources",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="member_states",
+                to="registry.source",
+                verbose_name="sources",
+            ),
         ),
         migrations.AddField(
-            model_name='city',
-            name='sources',
-            field=models.ManyToManyField(blank=True, related_name='cities', to='registry.source', verbose_name='sources'),
+            model_name="city",
+            name="sources",
+            field=models.ManyToManyField(
+                blank=True, related_name="cities", to="registry.source", verbose_name="sources"
+            ),
         ),
         migrations.CreateModel(
-            name='Agreement',
+            name="Agreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_verified', models.DateField(blank=True, help_text='When staff last checked this record against its sources.', null=True, verbose_name='last verified')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
-                ('kind', models.CharField(choices=[('mou', 'Memorandum of understanding'), ('agreement', 'Agreement'), ('funding', 'Funding commitment'), ('other', 'Other support')], default='agreement', max_length=20, verbose_name='kind')),
-                ('date', models.DateField(blank=True, null=True, verbose_name='date signed or announced')),
-                ('date_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5, verbose_name='date precision')),
-                ('event', models.CharField(blank=True, max_length=300, verbose_name='event')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=16, null=True, verbose_name='amount')),
-                ('currency', models.CharField(blank=True, help_text='ISO 4217 code, e.g. AUD.', max_length=3, verbose_name='currency')),
-                ('network', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agreements', to='registry.network', verbose_name='network')),
-                ('parties', models.ManyToManyField(blank=True, related_name='agreements', to='registry.organisation', verbose_name='parties')),
-                ('sources', models.ManyToManyField(blank=True, related_name='agreements', to='registry.source', verbose_name='sources')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "last_verified",
+                    models.DateField(
+                        blank=True,
+                        help_text="When staff last checked this record against its sources.",
+                        null=True,
+                        verbose_name="last verified",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mou", "Memorandum of understanding"),
+                            ("agreement", "Agreement"),
+                            ("funding", "Funding commitment"),
+                            ("other", "Other support"),
+                        ],
+                        default="agreement",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "date",
+                    models.DateField(
+                        blank=True, null=True, verbose_name="date signed or announced"
+                    ),
+                ),
+                (
+                    "date_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")],
+                        default="day",
+                        max_length=5,
+                        verbose_name="date precision",
+                    ),
+                ),
+                ("event", models.CharField(blank=True, max_length=300, verbose_name="event")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=16,
+                        null=True,
+                        verbose_name="amount",
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        blank=True,
+                        help_text="ISO 4217 code, e.g. AUD.",
+                        max_length=3,
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "network",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agreements",
+                        to="registry.network",
+                        verbose_name="network",
+                    ),
+                ),
+                (
+                    "parties",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="agreements",
+                        to="registry.organisation",
+                        verbose_name="parties",
+                    ),
+                ),
+                (
+                    "sources",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="agreements",
+                        to="registry.source",
+                        verbose_name="sources",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agreement',
-                'verbose_name_plural': 'agreements',
-                'ordering': ['-date', 'title'],
-                'default_permissions': ('add', 'change', 'delete', 'view', 'import', 'export'),
+                "verbose_name": "agreement",
+                "verbose_name_plural": "agreements",
+                "ordering": ["-date", "title"],
+                "default_permissions": ("add", "change", "delete", "view", "import", "export"),
             },
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.UniqueConstraint(fields=('name',), name='registry_organisation_unique_name'),
+            model_name="organisation",
+            constraint=models.UniqueConstraint(
+                fields=("name",), name="registry_organisation_unique_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='officer',
-            index=models.Index(fields=['city', 'end_date'], name='registry_officer_city_end'),
+            model_name="officer",
+            index=models.Index(fields=["city", "end_date"], name="registry_officer_city_end"),
         ),
         migrations.AddConstraint(
-            model_name='officer',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('city__isnull', False), ('member_state__isnull', True)), models.Q(('city__isnull', True), ('member_state__isnull', False)), _connector='OR'), name='registry_officer_city_xor_member_state'),
+            model_name="officer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("city__isnull", False), ("member_state__isnull", True)),
+                    models.Q(("city__isnull", True), ("member_state__isnull", False)),
+                    _connector="OR",
+                ),
+                name="registry_officer_city_xor_member_state",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officer',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('city__isnull', False), ('role', 'csco')), models.Q(('member_state__isnull', False), ('role', 'national_representative')), _connector='OR'), name='registry_officer_role_matches_post'),
+            model_name="officer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("city__isnull", False), ("role", "csco")),
+                    models.Q(("member_state__isnull", False), ("role", "national_representative")),
+                    _connector="OR",
+                ),
+                name="registry_officer_role_matches_post",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officer',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('start_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='registry_officer_end_after_start'),
+            model_name="officer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("start_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="registry_officer_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officer',
-            constraint=models.UniqueConstraint(condition=models.Q(('city__isnull', False), ('start_date__isnull', False)), fields=('city', 'name', 'start_date'), name='registry_officer_unique_city_tenure'),
+            model_name="officer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("city__isnull", False), ("start_date__isnull", False)),
+                fields=("city", "name", "start_date"),
+                name="registry_officer_unique_city_tenure",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officer',
-            constraint=models.UniqueConstraint(condition=models.Q(('city__isnull', False), ('start_date__isnull', True)), fields=('city', 'name'), name='registry_officer_unique_city_tenure_undated'),
+            model_name="officer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("city__isnull", False), ("start_date__isnull", True)),
+                fields=("city", "name"),
+                name="registry_officer_unique_city_tenure_undated",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officer',
-            constraint=models.UniqueConstraint(condition=models.Q(('member_state__isnull', False), ('start_date__isnull', False)), fields=('member_state', 'name', 'start_date'), name='registry_officer_unique_state_tenure'),
+            model_name="officer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("member_state__isnull", False), ("start_date__isnull", False)),
+                fields=("member_state", "name", "start_date"),
+                name="registry_officer_unique_state_tenure",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='officer',
-            constraint=models.UniqueConstraint(condition=models.Q(('member_state__isnull', False), ('start_date__isnull', True)), fields=('member_state', 'name'), name='registry_officer_unique_state_tenure_undated'),
+            model_name="officer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("member_state__isnull", False), ("start_date__isnull", True)),
+                fields=("member_state", "name"),
+                name="registry_officer_unique_state_tenure_undated",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='memberstate',
-            constraint=models.UniqueConstraint(fields=('code',), name='registry_memberstate_unique_code'),
+            model_name="memberstate",
+            constraint=models.UniqueConstraint(
+                fields=("code",), name="registry_memberstate_unique_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='memberstate',
-            constraint=models.UniqueConstraint(fields=('code_alpha3',), name='registry_memberstate_unique_code_alpha3'),
+            model_name="memberstate",
+            constraint=models.UniqueConstraint(
+                fields=("code_alpha3",), name="registry_memberstate_unique_code_alpha3"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='memberstate',
-            constraint=models.UniqueConstraint(fields=('name',), name='registry_memberstate_unique_name'),
+            model_name="memberstate",
+            constraint=models.UniqueConstraint(
+                fields=("name",), name="registry_memberstate_unique_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='memberstate',
-            constraint=models.CheckConstraint(condition=models.Q(('code__regex', '^[A-Z]{2}$')), name='registry_memberstate_code_is_alpha2'),
+            model_name="memberstate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("code__regex", "^[A-Z]{2}$")),
+                name="registry_memberstate_code_is_alpha2",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='memberstate',
-            constraint=models.CheckConstraint(condition=models.Q(('code_alpha3__regex', '^[A-Z]{3}$')), name='registry_memberstate_code_alpha3_is_alpha3'),
+            model_name="memberstate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("code_alpha3__regex", "^[A-Z]{3}$")),
+                name="registry_memberstate_code_alpha3_is_alpha3",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='city',
-            constraint=models.UniqueConstraint(fields=('member_state', 'name'), name='registry_city_unique_name_per_state'),
+            model_name="city",
+            constraint=models.UniqueConstraint(
+                fields=("member_state", "name"), name="registry_city_unique_name_per_state"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='city',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__gte', -90), ('latitude__lte', 90)), ('latitude__isnull', True), _connector='OR'), name='registry_city_latitude_range'),
+            model_name="city",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("latitude__gte", -90), ("latitude__lte", 90)),
+                    ("latitude__isnull", True),
+                    _connector="OR",
+                ),
+                name="registry_city_latitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='city',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('longitude__gte', -180), ('longitude__lte', 180)), ('longitude__isnull', True), _connector='OR'), name='registry_city_longitude_range'),
+            model_name="city",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                    ("longitude__isnull", True),
+                    _connector="OR",
+                ),
+                name="registry_city_longitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='city',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__isnull', False), ('longitude__isnull', False)), _connector='OR'), name='registry_city_both_or_no_coordinates'),
+            model_name="city",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("latitude__isnull", True), ("longitude__isnull", True)),
+                    models.Q(("latitude__isnull", False), ("longitude__isnull", False)),
+                    _connector="OR",
+                ),
+                name="registry_city_both_or_no_coordinates",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.UniqueConstraint(fields=('title',), name='registry_agreement_unique_title'),
+            model_name="agreement",
+            constraint=models.UniqueConstraint(
+                fields=("title",), name="registry_agreement_unique_title"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__isnull', True), ('amount__gte', 0), _connector='OR'), name='registry_agreement_amount_not_negative'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__isnull", True), ("amount__gte", 0), _connector="OR"),
+                name="registry_agreement_amount_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('amount__isnull', True), ('currency', '')), models.Q(('amount__isnull', False), ('currency__regex', '^[A-Z]{3}$')), _connector='OR'), name='registry_agreement_amount_has_currency'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("amount__isnull", True), ("currency", "")),
+                    models.Q(("amount__isnull", False), ("currency__regex", "^[A-Z]{3}$")),
+                    _connector="OR",
+                ),
+                name="registry_agreement_amount_has_currency",
+            ),
         ),
     ]

@@ -30,19 +30,22 @@ def drop_trigram_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0003_data_version'),
+        ("registry", "0003_data_version"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='officer',
-            index=models.Index(fields=['name', 'start_date'], name='registry_officer_name_start'),
+            model_name="officer",
+            index=models.Index(fields=["name", "start_date"], name="registry_officer_name_start"),
         ),
         migrations.AddIndex(
-            model_name='officer',
-            index=models.Index(condition=models.Q(('end_date__isnull', True)), fields=['name', 'start_date'], name='registry_officer_current_name'),
+            model_name="officer",
+            index=models.Index(
+                condition=models.Q(("end_date__isnull", True)),
+                fields=["name", "start_date"],
+                name="registry_officer_current_name",
+            ),
         ),
         TrigramExtension(),
         migrations.RunPython(create_trigram_indexes, drop_trigram_indexes),

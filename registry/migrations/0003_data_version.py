@@ -11,25 +11,38 @@ def create_version_row(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0002_secretariat_groups'),
+        ("registry", "0002_secretariat_groups"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DataVersion',
+            name="DataVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(default='registry', max_length=50, verbose_name='name')),
-                ('version', models.PositiveBigIntegerField(default=0, verbose_name='version')),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='changed at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(default="registry", max_length=50, verbose_name="name")),
+                ("version", models.PositiveBigIntegerField(default=0, verbose_name="version")),
+                (
+                    "changed_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="changed at"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'data version',
-                'verbose_name_plural': 'data versions',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('name',), name='registry_dataversion_unique_name')],
+                "verbose_name": "data version",
+                "verbose_name_plural": "data versions",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("name",), name="registry_dataversion_unique_name"
+                    )
+                ],
             },
         ),
         migrations.RunPython(create_version_row, migrations.RunPython.noop),

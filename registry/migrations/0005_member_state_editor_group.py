@@ -8,7 +8,15 @@ gives them (registry.permissions.can_edit_state).
 from django.db import migrations
 
 GROUP = "Member-state editor"
-REGISTRY_MODELS = ("network", "memberstate", "city", "officer", "agreement", "organisation", "source")
+REGISTRY_MODELS = (
+    "network",
+    "memberstate",
+    "city",
+    "officer",
+    "agreement",
+    "organisation",
+    "source",
+)
 EVERY_MODEL_ACTIONS = ("view", "export")
 SCOPED_MODELS = ("city", "officer")
 SCOPED_ACTIONS = ("add", "change", "delete", "import")
@@ -24,7 +32,9 @@ def create_group(apps, schema_editor):
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    codenames = [f"{action}_{model}" for model in REGISTRY_MODELS for action in EVERY_MODEL_ACTIONS]
+    codenames = [
+        f"{action}_{model}" for model in REGISTRY_MODELS for action in EVERY_MODEL_ACTIONS
+    ]
     codenames += [f"{action}_{model}" for model in SCOPED_MODELS for action in SCOPED_ACTIONS]
     group, _ = Group.objects.get_or_create(name=GROUP)
     group.permissions.add(

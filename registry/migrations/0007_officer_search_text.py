@@ -39,16 +39,15 @@ def drop_search_text_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0006_version_database_default'),
+        ("registry", "0006_version_database_default"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='officer',
-            name='search_text',
-            field=models.TextField(blank=True, editable=False, verbose_name='search text'),
+            model_name="officer",
+            name="search_text",
+            field=models.TextField(blank=True, editable=False, verbose_name="search text"),
         ),
         migrations.RunPython(fill_search_text, migrations.RunPython.noop),
         migrations.RunPython(create_search_text_index, drop_search_text_index),

@@ -29,7 +29,6 @@ def recreate_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("registry", "0007_officer_search_text"),
     ]

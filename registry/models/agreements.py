@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ..history import RegistryHistoricalRecords
+from ..text_validators import multi_line, one_line
 from .base import REGISTRY_PERMISSIONS, DatePrecision, Verifiable, VerifiableQuerySet
 from .organisations import Organisation
 from .places import Network
@@ -39,7 +40,7 @@ class Agreement(Verifiable):
         FUNDING = "funding", _("Funding commitment")
         OTHER = "other", _("Other support")
 
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, validators=[one_line])
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.AGREEMENT)
     parties = models.ManyToManyField(
@@ -49,8 +50,8 @@ class Agreement(Verifiable):
     date_precision = models.CharField(
         _("date precision"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY
     )
-    event = models.CharField(_("event"), max_length=300, blank=True)
-    summary = models.TextField(_("summary"), blank=True)
+    event = models.CharField(_("event"), max_length=300, validators=[one_line], blank=True)
+    summary = models.TextField(_("summary"), blank=True, validators=[multi_line])
     amount = models.DecimalField(
         _("amount"), max_digits=16, decimal_places=2, null=True, blank=True
     )

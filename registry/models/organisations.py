@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..history import RegistryHistoricalRecords
+from ..text_validators import one_line
 from .base import REGISTRY_PERMISSIONS, Verifiable, VerifiableQuerySet
 from .sources import Source
 
@@ -16,9 +17,11 @@ class OrganisationQuerySet(VerifiableQuerySet):
 class Organisation(Verifiable):
     """A party to an agreement: a government, an agency, a company or an alliance."""
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[one_line])
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    abbreviation = models.CharField(_("abbreviation"), max_length=30, blank=True)
+    abbreviation = models.CharField(
+        _("abbreviation"), max_length=30, validators=[one_line], blank=True
+    )
     url = models.URLField(_("website"), max_length=500, blank=True)
     sources = models.ManyToManyField(
         Source, blank=True, related_name="organisations", verbose_name=_("sources")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ..expressions import InSubquery
 from ..folding import Fold, fold
 from ..history import RegistryHistoricalRecords
+from ..text_validators import one_line
 from .base import REGISTRY_PERMISSIONS, Verifiable, VerifiableQuerySet
 from .places import City, MemberState
 from .sources import Source
@@ -103,10 +104,11 @@ class Officer(Verifiable):
         CSCO = "csco", _("Chief Smart City Officer")
         NATIONAL_REPRESENTATIVE = "national_representative", _("National Representative")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[one_line])
     designation = models.CharField(
         _("designation"),
         max_length=500,
+        validators=[one_line],
         blank=True,
         help_text=_("Title and organisation, as the source writes them."),
     )

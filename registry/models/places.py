@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from ..history import RegistryHistoricalRecords
+from ..text_validators import multi_line, one_line
 from .base import REGISTRY_PERMISSIONS, DatePrecision, Verifiable, VerifiableQuerySet
 from .sources import Source
 
@@ -26,10 +27,10 @@ class NetworkQuerySet(VerifiableQuerySet):
 
 
 class Network(Verifiable):
-    name = models.CharField(_("name"), max_length=200)
-    acronym = models.CharField(_("acronym"), max_length=20, blank=True)
+    name = models.CharField(_("name"), max_length=200, validators=[one_line])
+    acronym = models.CharField(_("acronym"), max_length=20, validators=[one_line], blank=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    description = models.TextField(_("aims and description"), blank=True)
+    description = models.TextField(_("aims and description"), blank=True, validators=[multi_line])
     launch_date = models.DateField(_("launch date"), null=True, blank=True)
     launch_date_precision = models.CharField(
         _("launch date precision"),
@@ -37,9 +38,13 @@ class Network(Verifiable):
         choices=DatePrecision,
         default=DatePrecision.DAY,
     )
-    launch_event = models.CharField(_("launch event"), max_length=300, blank=True)
+    launch_event = models.CharField(
+        _("launch event"), max_length=300, validators=[one_line], blank=True
+    )
     inaugural_meeting_date = models.DateField(_("inaugural meeting date"), null=True, blank=True)
-    inaugural_meeting_summary = models.TextField(_("inaugural meeting"), blank=True)
+    inaugural_meeting_summary = models.TextField(
+        _("inaugural meeting"), blank=True, validators=[multi_line]
+    )
     sources = models.ManyToManyField(
         Source, blank=True, related_name="networks", verbose_name=_("sources")
     )
@@ -97,13 +102,16 @@ class MemberStateQuerySet(VerifiableQuerySet):
 
 
 class MemberState(Verifiable):
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[one_line])
     code = models.CharField(
         _("ISO 3166-1 alpha-2 code"),
         max_length=2,
+        validators=[one_line],
         help_text=_("Two capital letters, e.g. TH."),
     )
-    code_alpha3 = models.CharField(_("ISO 3166-1 alpha-3 code"), max_length=3)
+    code_alpha3 = models.CharField(
+        _("ISO 3166-1 alpha-3 code"), max_length=3, validators=[one_line]
+    )
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     network = models.ForeignKey(
         Network,
@@ -192,7 +200,7 @@ class CityQuerySet(VerifiableQuerySet):
 
 
 class City(Verifiable):
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[one_line])
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     member_state = models.ForeignKey(
         MemberState,

@@ -13,7 +13,8 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
@@ -68,9 +69,22 @@ class SpreadsheetImportForm(ImportForm):
         return cleaned
 
 
+class SpreadsheetConfirmForm(forms.Form):
+    """
+    The confirmation of a previewed import: which stored upload, and the format and resource
+    the preview used (checked against what the server stored with the upload). The file's
+    name for the change history is the one the server received, kept with the upload.
+    """
+
+    import_file_name = forms.SlugField(max_length=64, widget=forms.HiddenInput)
+    format = forms.CharField(max_length=10, widget=forms.HiddenInput)
+    resource = forms.CharField(max_length=10, required=False, widget=forms.HiddenInput)
+
+
 class SpreadsheetAdminMixin(ImportExportMixin):
     formats = FORMATS
     import_form_class = SpreadsheetImportForm
+    confirm_form_class = SpreadsheetConfirmForm
     import_template_name = "admin/registry/import.html"
     # The export page without inline style or script, which the Content-Security-Policy refuses.
     export_template_name = "admin/registry/export.html"
@@ -86,6 +100,16 @@ class SpreadsheetAdminMixin(ImportExportMixin):
             *super().get_urls(),
         ]
 
+    def get_export_queryset(self, request):
+        # The changelist answers an unknown filter with a redirect to "?e=1"; the export of
+        # that changelist says what is wrong instead of failing.
+        try:
+            return super().get_export_queryset(request)
+        except IncorrectLookupParameters as error:
+            raise BadRequest(
+                _("The export's filters are not valid: %(error)s") % {"error": str(error)[:200]}
+            ) from None
+
     def add_data_read_fail_error_to_form(self, form, e):
         if isinstance(e, SpreadsheetError):
             form.add_error("import_file", str(e))
@@ -100,7 +124,18 @@ class SpreadsheetAdminMixin(ImportExportMixin):
 
     def import_action(self, request, **kwargs):
         response = super().import_action(request, **kwargs)
-        result = getattr(response, "context_data", {}).get("result")
+        context = getattr(response, "context_data", {})
+        confirm_form = context.get("confirm_form")
+        if confirm_form is not None:
+            initial = confirm_form.initial
+            SharedCacheStorage(name=initial["import_file_name"]).claim(
+                "import",
+                request.user,
+                file_name=initial["original_file_name"],
+                format=str(initial["format"]),
+                resource=str(initial.get("resource") or ""),
+            )
+        result = context.get("result")
         if result is not None:
             response.context_data["preview_rows"] = result.changed_rows()[:PREVIEW_ROWS]
             response.context_data["preview_limit"] = PREVIEW_ROWS
@@ -125,13 +160,16 @@ class SpreadsheetAdminMixin(ImportExportMixin):
                 "content_type": file_format.get_content_type(),
             }
         )
+        storage.claim("refused-rows", request.user)
         return reverse("admin:{}_{}_import_refused".format(*self.get_model_info()), args=[name])
 
     def refused_rows_view(self, request, name):
         if not self.has_import_permission(request):
             raise PermissionDenied
+        storage = SharedCacheStorage(name=name)
         try:
-            stored = SharedCacheStorage(name=name).read()
+            storage.claimed("refused-rows", request.user)
+            stored = storage.read()
         except SpreadsheetError:
             raise Http404(_("The refused rows are no longer available.")) from None
         response = HttpResponse(stored["data"], content_type=stored["content_type"])
@@ -140,11 +178,42 @@ class SpreadsheetAdminMixin(ImportExportMixin):
         return response
 
     def process_import(self, request, **kwargs):
+        """
+        django-import-export's confirm step, reading what the preview stored with the upload
+        (its owner, name, format and resource) rather than trusting the posted form: a
+        tampered or stale confirmation is a message on the import page, never an error.
+        """
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = self.create_confirm_form(request)
         try:
-            return super().process_import(request, **kwargs)
+            if not form.is_valid():
+                raise SpreadsheetError(
+                    _("The confirmation was incomplete. Upload the file again.")
+                )
+            storage = SharedCacheStorage(name=form.cleaned_data["import_file_name"])
+            claim = storage.claimed("import", request.user)
+            posted = (form.cleaned_data["format"], form.cleaned_data["resource"] or "")
+            if posted != (claim["format"], claim["resource"]):
+                raise SpreadsheetError(
+                    _(
+                        "The confirmation does not match the preview (its format or table "
+                        "changed). Upload the file again."
+                    )
+                )
+            form.cleaned_data["resource"] = claim["resource"]
+            input_format = self.get_import_formats()[int(claim["format"])](
+                encoding=self.from_encoding
+            )
+            dataset = input_format.create_dataset(storage.read())
+            result = self.process_dataset(
+                dataset, form, request, file_name=claim["file_name"], **kwargs
+            )
         except SpreadsheetError as error:
             messages.error(request, str(error))
             return HttpResponseRedirect(self.import_url())
+        storage.remove()
+        return self.process_result(result, request)
 
     def process_result(self, result, request):
         if result.has_errors():
@@ -173,12 +242,8 @@ class WorkbookForm(forms.Form):
 
 
 class WorkbookConfirmForm(forms.Form):
-    import_file_name = forms.SlugField(widget=forms.HiddenInput)
-    # The uploaded file's name, for the change history of every record the import writes.
-    original_file_name = forms.CharField(max_length=255, widget=forms.HiddenInput)
-    file_format = forms.ChoiceField(
-        choices=[("xlsx", "xlsx"), ("ods", "ods")], widget=forms.HiddenInput
-    )
+    # The upload's name, format and owner are kept with it on the server (claim()).
+    import_file_name = forms.SlugField(max_length=64, widget=forms.HiddenInput)
 
 
 def has_registry_permissions(user, action):
@@ -240,27 +305,28 @@ class WorkbookAdminMixin:
                 if not result.refused:
                     storage = SharedCacheStorage()
                     storage.save(data)
+                    storage.claim(
+                        "workbook", request.user, file_name=upload.name, file_format=file_format
+                    )
                     context["confirm_form"] = WorkbookConfirmForm(
-                        initial={
-                            "import_file_name": storage.name,
-                            "original_file_name": upload.name,
-                            "file_format": file_format,
-                        }
+                        initial={"import_file_name": storage.name}
                     )
         return TemplateResponse(request, "admin/registry/workbook_import.html", context)
 
     def workbook_confirm(self, request, context):
         form = WorkbookConfirmForm(request.POST)
-        if not form.is_valid():
-            raise PermissionDenied
-        storage = SharedCacheStorage(name=form.cleaned_data["import_file_name"])
         back = reverse("admin:registry_workbook_import")
+        if not form.is_valid():
+            messages.error(request, _("The confirmation was incomplete. Upload the file again."))
+            return HttpResponseRedirect(back)
+        storage = SharedCacheStorage(name=form.cleaned_data["import_file_name"])
         try:
+            claim = storage.claimed("workbook", request.user)
             result = import_workbook(
                 storage.read(),
-                form.cleaned_data["file_format"],
+                claim["file_format"],
                 user=request.user,
-                file_name=form.cleaned_data["original_file_name"],
+                file_name=claim["file_name"],
                 retain_instance_in_row_result=True,
             )
         except SpreadsheetError as error:

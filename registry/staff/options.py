@@ -87,6 +87,12 @@ class RegistryAdmin(SpreadsheetAdminMixin, VersionedFieldsMixin, SimpleHistoryAd
         # One historical record per save, holding the many-to-many values saved after the
         # record itself (otherwise each add or remove of a source writes another record).
         obj.__dict__.pop("_last_historical_record", None)
+        revert_from = getattr(request, "registry_revert_from_version", None)
+        if revert_from is not None:
+            # A revert saves the old version's values as a new save of the record as it is
+            # now: counted from the current version (checked by the form under a row lock),
+            # not from the old one, so every form opened before the revert conflicts.
+            obj.version = form.cleaned_data.get("version", revert_from)
         super().save_model(request, obj, form, change)
         record = getattr(obj, "_last_historical_record", None)
         save_m2m = form.save_m2m
