@@ -25,3 +25,6 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("registry.urls")),
 ]
+
+# The 500 page in the site's frame, rendered without the database (registry.views.server_error).
+handler500 = "registry.views.server_error"

@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -21,7 +22,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import caching, maps, popolo
+from . import caching, maps, open_data, popolo
 from .caching import per_version
 from .date_input import IsoDateInput
 from .expressions import count_rows
@@ -432,3 +433,16 @@ class RobotsView(TemplateView):
         context["admin_path"] = "/" + settings.ADMIN_URL
         context["sitemap_url"] = self.request.build_absolute_uri(reverse("sitemap"))
         return context
+
+
+# Error pages --------------------------------------------------------------------------------
+
+
+def server_error(request):
+    """
+    The 500 page in the site's frame (ascn.urls.handler500). Rendered with a minimal context
+    and without the context processors, which may need the database that has just failed.
+    """
+    context = {"request": request, "data_licence": open_data.data_licence()}
+    body = loader.get_template("500.html").render(context)
+    return HttpResponseServerError(body)
