@@ -201,7 +201,6 @@ PUBLIC_PAGES = [
     "/agreements/",
     "/agreements/mou-jetro-undp/",
     "/sources/",
-    "/sources/?page=2",
 ]
 ERROR_PAGES = {
     "/test-errors/400/": 400,
