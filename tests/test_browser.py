@@ -76,24 +76,32 @@ def console_errors(browser):
     return [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
 
 
-def test_home_map_marker_leads_to_the_city_page(site, browser):
+def test_home_map_dot_shows_its_names_on_a_tap_and_leads_to_the_city_page(site, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(site + "/")
     assert browser.title.startswith("ASEAN Smart Cities Network")
-    markers = browser.find_elements(By.CSS_SELECTOR, "svg.map .map-markers a")
-    assert len(markers) == 26
+    # Wide screen: the dots placed for wide screens show, those for phones do not.
+    dots = browser.find_elements(By.CSS_SELECTOR, ".map-dots--wide a.map-dot")
+    assert dots and all(dot.is_displayed() for dot in dots)
+    assert not browser.find_element(By.CSS_SELECTOR, ".map-dots--narrow a.map-dot").is_displayed()
     stylesheet = browser.find_element(By.CSS_SELECTOR, ".site-header")
     assert stylesheet.value_of_css_property("background-color") != "rgba(0, 0, 0, 0)"
 
-    marker = browser.find_element(By.CSS_SELECTOR, 'svg.map a[aria-label="Kota Kinabalu"]')
-    label = marker.find_element(By.CSS_SELECTOR, "text.map-label")
-    assert not label.is_displayed()
-    browser.execute_script("arguments[0].focus()", marker)
-    assert label.is_displayed()  # the name shows on keyboard focus
-    marker.find_element(By.CSS_SELECTOR, "circle").click()
+    (dot,) = [d for d in dots if "Kota Kinabalu" in d.get_attribute("aria-label")]
+    box = dot.find_element(By.TAG_NAME, "circle").rect
+    assert box["width"] >= 24 and box["height"] >= 24  # WCAG 2.2 target size
+    callout = browser.find_element(By.ID, dot.get_dom_attribute("href").removeprefix("#"))
+    assert not callout.is_displayed()
+    browser.execute_script("arguments[0].focus()", dot)
+    assert callout.is_displayed()  # the names show on keyboard focus
+    browser.execute_script("arguments[0].blur()", dot)
+    dot.find_element(By.CSS_SELECTOR, "circle").click()  # a tap: no script, a #target
+    assert browser.current_url.endswith("#" + callout.get_attribute("id"))
+    assert callout.is_displayed()
+    callout.find_element(By.XPATH, ".//*[local-name()='text'][.='Kota Kinabalu']").click()
 
     WebDriverWait(browser, 10).until(expected_conditions.url_contains("/cities/"))
     assert browser.current_url == site + "/cities/kota-kinabalu/"
@@ -103,14 +111,52 @@ def test_home_map_marker_leads_to_the_city_page(site, browser):
     assert console_errors(browser) == []
 
 
-def test_filter_cities_by_member_state(site, browser):
+def test_filters_fold_behind_a_disclosure_on_a_phone_and_show_on_a_wide_screen(site, browser):
     from selenium.webdriver.common.by import By
+
+    try:
+        browser.set_window_size(400, 800)
+        browser.get(site + "/officers/")
+        summary = browser.find_element(By.CSS_SELECTOR, "details.filter-disclosure > summary")
+        field = browser.find_element(By.ID, "id_member_state")
+        assert summary.is_displayed() and summary.text.startswith("Filter")
+        assert not browser.execute_script("return arguments[0].checkVisibility()", field)
+        viewport = browser.execute_script("return window.innerHeight")
+        results = browser.find_element(By.ID, "results-heading")
+        assert results.rect["y"] < viewport  # the results start on the first screen
+        summary.click()
+        assert field.is_displayed()
+
+        browser.set_window_size(1200, 900)
+        browser.get(site + "/officers/")
+        summary = browser.find_element(By.CSS_SELECTOR, "details.filter-disclosure > summary")
+        assert not summary.is_displayed()
+        # Rendered although the disclosure is closed (Selenium's is_displayed() calls
+        # anything in a closed <details> hidden, whatever the stylesheet says).
+        field = browser.find_element(By.ID, "id_member_state")
+        assert browser.execute_script("return arguments[0].checkVisibility()", field)
+        assert field.rect["width"] > 100 and field.rect["height"] >= 24
+        assert console_errors(browser) == []
+    finally:
+        browser.set_window_size(1280, 1000)
+
+
+def test_filter_cities_by_member_state(site, browser):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import Select, WebDriverWait
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(site + "/cities/")
-    Select(browser.find_element(By.ID, "id_member_state")).select_by_value("TH")
-    browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    # As a person does it, by pointer and keyboard: on a wide screen the form shows inside a
+    # closed <details>, which Selenium's own element commands refuse to touch.
+    select = browser.find_element(By.ID, "id_member_state")
+    actions = ActionChains(browser)
+    actions.move_to_element(select).click().send_keys("Thailand", Keys.ENTER).perform()
+    assert select.get_property("value") == "TH"
+    submit = browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]")
+    ActionChains(browser).move_to_element(submit).click().perform()
 
     WebDriverWait(browser, 10).until(expected_conditions.url_contains("member_state=TH"))
     cities = [cell.text for cell in browser.find_elements(By.CSS_SELECTOR, "tbody th")]
