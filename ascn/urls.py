@@ -28,3 +28,5 @@ urlpatterns = [
 
 # A refused request gets the 400 page in the site's frame, with its reason when it has one.
 handler400 = "registry.views.bad_request"
+# The 500 page in the site's frame, rendered without the database (registry.views.server_error).
+handler500 = "registry.views.server_error"

@@ -23,8 +23,19 @@ LON_SCALE = math.cos(math.radians(10.0))
 
 # A city page's small map shows this many degrees either side of the city.
 FOCUS_PADDING_DEGREES = 4.0
-# Marker radius as a share of the view's larger side, so dots look alike at any zoom.
-MARKER_RADIUS_SHARE = 1 / 150
+
+# The dots are drawn over the map in CSS pixels, not map units, so each is a TARGET_PX square
+# to touch at any width (WCAG 2.2 target size). They are placed for the narrowest the map is
+# ever drawn: a 320 px phone less the page's 1rem margins. Drawn wider, dots only move apart.
+TARGET_PX = 24
+NARROWEST_MAP_PX = 288
+# From a 48rem (768 px) window up, the stylesheet draws the region's map 43rem (688 px) wide
+# and a city page's map 22rem (352 px): a second set of dots is placed for those widths.
+WIDE_MAP_PX = 688
+WIDE_FOCUS_MAP_PX = 352
+# A dot that stands for more cities than this names them in the list below the map instead.
+MAX_CALLOUT_NAMES = 8
+CALLOUT_LINE_PX = 24
 
 
 def project(lat, lon):
@@ -56,14 +67,61 @@ class Marker:
     highlight: bool = False
 
 
+@dataclass(frozen=True)
+class CalloutLine:
+    name: str
+    url: str
+    dy: int  # px below the dot's centre
+
+
+@dataclass
+class Dot:
+    """
+    One touch target on the map: a city, or several cities too close to tell apart at the
+    narrowest width, drawn at the first one's place. `left` and `top` are percentages of the
+    map's width and height.
+    """
+
+    left: float
+    top: float
+    cities: list[Marker] = field(default_factory=list)
+
+    @property
+    def highlight(self):
+        return any(city.highlight for city in self.cities)
+
+    @property
+    def label(self):
+        if len(self.cities) == 1:
+            return self.cities[0].name
+        return f"{len(self.cities)} cities: " + ", ".join(city.name for city in self.cities)
+
+    @property
+    def callout(self):
+        """The names the dot shows when tapped, each a link, one 24 px line apart."""
+        if len(self.cities) > MAX_CALLOUT_NAMES:
+            return []
+        first = -(len(self.cities) - 1) * CALLOUT_LINE_PX // 2
+        return [
+            CalloutLine(city.name, city.url, first + i * CALLOUT_LINE_PX)
+            for i, city in enumerate(self.cities)
+        ]
+
+
 @dataclass
 class MapData:
     """Everything templates/registry/includes/map.html needs, as plain values."""
 
     viewbox: str
-    marker_radius: float
     states: list[StateOutline] = field(default_factory=list)
-    markers: list[Marker] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)  # every city, in drawing order
+    dots: list[Dot] = field(default_factory=list)  # placed for NARROWEST_MAP_PX
+    wide_dots: list[Dot] = field(default_factory=list)  # placed for the wide screens' width
+
+    @property
+    def layers(self):
+        """(name, dots) for each width the stylesheet switches between."""
+        return [("narrow", self.dots), ("wide", self.wide_dots)]
 
 
 def _fmt(number):
@@ -103,15 +161,54 @@ def build_map(cities, *, highlight=None, focus=None):
         left, top = project(lat + FOCUS_PADDING_DEGREES, lon - FOCUS_PADDING_DEGREES)
         right, bottom = project(lat - FOCUS_PADDING_DEGREES, lon + FOCUS_PADDING_DEGREES)
         box = [left, top, right - left, bottom - top]
+        wide_px = WIDE_FOCUS_MAP_PX
     else:
         box = outlines["viewbox"]
+        wide_px = WIDE_MAP_PX
 
-    # Markers are drawn in map units, so size them to the view: a zoomed-in map would
-    # otherwise show dots as big as a province.
-    radius = round(max(box[2], box[3]) * MARKER_RADIUS_SHARE, 2)
     return MapData(
         viewbox=" ".join(_fmt(v) for v in box),
-        marker_radius=radius,
         states=states,
         markers=markers,
+        dots=place_dots(markers, box),
+        wide_dots=place_dots(markers, box, wide_px),
     )
+
+
+def place_dots(markers, box, width_px=NARROWEST_MAP_PX):
+    """
+    Group the markers into dots whose TARGET_PX squares never overlap when the map `box`
+    (x, y, width, height in map units) is drawn `width_px` wide.
+
+    Deterministic and greedy: the highlighted city first, then in the given order, each city
+    joins the first dot whose square its own would overlap, or starts a new dot. A new dot
+    overlaps no earlier one, so no two ever overlap. A grid of TARGET_PX cells keeps it
+    linear in the number of cities.
+    """
+    x0, y0, width, height = box
+    scale = width_px / width
+    dots, grid = [], {}
+    for marker in sorted(markers, key=lambda marker: not marker.highlight):
+        px, py = (marker.x - x0) * scale, (marker.y - y0) * scale
+        cell = (math.floor(px / TARGET_PX), math.floor(py / TARGET_PX))
+        near = [
+            (index, dot_px, dot_py)
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for index, dot_px, dot_py in grid.get((cell[0] + dx, cell[1] + dy), [])
+        ]
+        overlapping = [
+            index
+            for index, dot_px, dot_py in near
+            if abs(dot_px - px) < TARGET_PX and abs(dot_py - py) < TARGET_PX
+        ]
+        if overlapping:
+            dots[min(overlapping)].cities.append(marker)
+            continue
+        grid.setdefault(cell, []).append((len(dots), px, py))
+        left = round((marker.x - x0) / width * 100, 2)
+        top = round((marker.y - y0) / height * 100, 2)
+        dots.append(Dot(left=left, top=top, cities=[marker]))
+    # SVG has no z-index: the highlighted dot goes last so that it is drawn on top.
+    dots.sort(key=lambda dot: dot.highlight)
+    return dots

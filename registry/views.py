@@ -11,7 +11,8 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
+from django.template import loader
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +24,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 from django_filters.views import FilterView
 
-from . import caching, datapackage, datasets, linked_data, maps, pagination, popolo
+from . import caching, datapackage, datasets, linked_data, maps, open_data, pagination, popolo
 from .caching import per_version
 from .date_input import IsoDateField, IsoDateInput
 from .expressions import count_rows
@@ -523,3 +524,13 @@ def bad_request(request, exception):
     """
     message = str(exception) if type(exception) is BadRequest and str(exception) else ""
     return TemplateResponse(request, "400.html", {"message": message}, status=400)
+
+
+def server_error(request):
+    """
+    The 500 page in the site's frame (ascn.urls.handler500). Rendered with a minimal context
+    and without the context processors, which may need the database that has just failed.
+    """
+    context = {"request": request, "data_licence": open_data.data_licence()}
+    body = loader.get_template("500.html").render(context)
+    return HttpResponseServerError(body)

@@ -88,7 +88,7 @@ def test_build_map_highlight_and_focus():
     marker = next(m for m in result.markers if m.name == "Bangkok")
     assert x < marker.x < x + w and y < marker.y < y + h
     assert w < 100 and h < 100  # zoomed in, not the whole region
-    assert result.marker_radius < maps.build_map([bangkok]).marker_radius
+    assert result.dots[-1].highlight  # drawn last, on top
 
 
 # Thailand is a 2°x2° square A B C D; Singapore a triangle C E D east of it, sharing the
@@ -172,32 +172,153 @@ def test_douglas_peucker_keeps_endpoints_and_corners():
     assert douglas_peucker(closed, 0.1) == [(0, 0), (1, 0), (1, 1), (0, 1), (0, 0)]
 
 
-def test_template_renders_accessible_markers():
+def render_map(result):
     # A standalone engine: no settings or installed apps needed.
-    from xml.etree import ElementTree
-
     from django.template import Context, Engine
 
     engine = Engine(
         dirs=[str(Path(__file__).resolve().parent.parent / "templates")],
         libraries={"l10n": "django.templatetags.l10n"},
     )
+    return engine.get_template("registry/includes/map.html").render(Context({"map": result}))
+
+
+def test_template_renders_a_dot_that_links_to_its_named_callout():
+    from xml.etree import ElementTree
+
     bangkok = city("Bangkok & Co", *BANGKOK)
     result = maps.build_map([bangkok, city("Nowhere", None, None)], highlight=bangkok)
-    html = engine.get_template("registry/includes/map.html").render(Context({"map": result}))
-    svg = ElementTree.fromstring(html)
-    assert svg.get("viewBox") == result.viewbox
-    title = svg.find("title")
-    assert svg.get("aria-labelledby") == title.get("id")
-    assert len(svg.findall(".//path[@class]")) == 10
-    (link,) = svg.iter("a")
-    assert link.get("href") == "/cities/bangkok & co/"
-    assert link.get("aria-label") == "Bangkok & Co"
-    circle = link.find("circle")
-    assert circle.get("class") == "map-marker map-marker--highlight"
-    assert circle.find("title").text == "Bangkok & Co"
-    assert (float(circle.get("cx")), float(circle.get("cy"))) == (
-        result.markers[0].x,
-        result.markers[0].y,
+    html = render_map(result)
+    frame = ElementTree.fromstring(html)
+    outlines, overlay = frame.findall("svg")
+    assert outlines.get("viewBox") == result.viewbox
+    assert outlines.get("aria-hidden") == "true"
+    assert len(outlines.findall(".//path[@class]")) == 10
+    title = overlay.find("title")
+    assert overlay.get("role") == "group" and overlay.get("aria-labelledby") == title.get("id")
+    narrow, wide = overlay.findall("g")
+    assert (narrow.get("class"), wide.get("class")) == (
+        "map-dots map-dots--narrow",
+        "map-dots map-dots--wide",
     )
+    dot, callout_link = narrow.iter("a")
+    assert dot.get("aria-label") == "Bangkok & Co"
+    callout = narrow.find("g[@class='map-callout']")
+    assert dot.get("href") == "#" + callout.get("id")
+    circle = dot.find("circle")
+    assert circle.get("class") == "map-marker map-marker--highlight"
+    assert circle.get("r") == str(maps.TARGET_PX // 2)  # CSS px: the overlay has no viewBox
+    assert (circle.get("cx"), circle.get("cy")) == (
+        f"{result.dots[0].left}%",
+        f"{result.dots[0].top}%",
+    )
+    assert callout_link.get("href") == "/cities/bangkok & co/"
+    assert callout_link.find("text").text == "Bangkok & Co"
     assert "style" not in html and "<script" not in html
+
+
+def test_a_map_without_cities_is_one_labelled_image():
+    from xml.etree import ElementTree
+
+    frame = ElementTree.fromstring(render_map(maps.build_map([])))
+    (outlines,) = frame.findall("svg")
+    assert outlines.get("role") == "img"
+    assert outlines.find("title").get("id") == outlines.get("aria-labelledby")
+
+
+# Touch targets: no two dots' 24 px squares overlap at the narrowest width -------------------
+
+
+def squares_overlap(result, width_px=maps.NARROWEST_MAP_PX, wide=False):
+    """Pairs of dots whose TARGET_PX squares overlap with the map drawn width_px wide."""
+    _, _, width, height = map(float, result.viewbox.split())
+    height_px = width_px * height / width
+    dots = result.wide_dots if wide else result.dots
+    points = [(dot.left / 100 * width_px, dot.top / 100 * height_px) for dot in dots]
+    return [
+        (i, j)
+        for i, (x1, y1) in enumerate(points)
+        for j, (x2, y2) in enumerate(points[i + 1 :], start=i + 1)
+        if abs(x1 - x2) < maps.TARGET_PX and abs(y1 - y2) < maps.TARGET_PX
+    ]
+
+
+def founding_cities():
+    fixture = Path(__file__).resolve().parent.parent / "fixtures" / "founding_2018.json"
+    rows = json.loads(fixture.read_text(encoding="utf-8"))
+    return [
+        city(row["fields"]["name"], row["fields"]["latitude"], row["fields"]["longitude"])
+        for row in rows
+        if row["model"] == "registry.city"
+    ]
+
+
+def every_city_on_one_dot(result):
+    everyone = sorted(m.name for m in result.markers)
+    return all(
+        sorted(c.name for dot in dots for c in dot.cities) == everyone for _, dots in result.layers
+    )
+
+
+def test_founding_cities_dots_never_overlap_and_close_cities_share_one():
+    cities = founding_cities()
+    result = maps.build_map(cities)
+    assert len(result.markers) == 26 and every_city_on_one_dot(result)
+    assert squares_overlap(result) == []
+    assert squares_overlap(result, maps.WIDE_MAP_PX, wide=True) == []
+    for dots in (result.dots, result.wide_dots):
+        dot_of = {c.name: i for i, dot in enumerate(dots) for c in dot.cities}
+        assert dot_of["Bangkok"] == dot_of["Chonburi"]
+        assert dot_of["Singapore"] == dot_of["Johor Bahru"]
+        assert dot_of["Bangkok"] != dot_of["Manila"]
+    # Wide, the dots stay closer to the cities: fewer share one.
+    assert len(result.dots) < len(result.wide_dots) < 26
+    wide_of = {c.name: dot for dot in result.wide_dots for c in dot.cities}
+    assert [line.name for line in wide_of["Bangkok"].callout] == ["Bangkok", "Chonburi"]
+
+
+def test_a_city_added_beside_another_joins_its_dot():
+    cities = [*founding_cities(), city("Huế", 16.4637, 107.5909)]
+    result = maps.build_map(cities)
+    assert squares_overlap(result) == []
+    dot_of = {c.name: i for i, dot in enumerate(result.dots) for c in dot.cities}
+    assert dot_of["Da Nang"] == dot_of["Huế"]
+
+
+def test_city_page_map_keeps_the_city_on_its_own_dot_and_no_dots_overlap():
+    cities = founding_cities()
+    for focus in cities:
+        result = maps.build_map(cities, highlight=focus, focus=focus)
+        assert squares_overlap(result) == [], focus.name
+        assert squares_overlap(result, maps.WIDE_FOCUS_MAP_PX, wide=True) == [], focus.name
+        for _, dots in result.layers:
+            (highlighted,) = [dot for dot in dots if dot.highlight]
+            assert highlighted.cities[0].name == focus.name  # drawn at its own place
+        assert every_city_on_one_dot(result)
+
+
+def test_two_thousand_generated_cities_cluster_without_overlap():
+    import random
+
+    rng = random.Random(2018)
+    cities = [
+        city(f"City {n}", round(rng.uniform(-9, 27), 4), round(rng.uniform(93, 140), 4))
+        for n in range(2000)
+    ]
+    result = maps.build_map(cities)
+    assert len(result.markers) == 2000 and every_city_on_one_dot(result)
+    assert squares_overlap(result) == []
+    assert squares_overlap(result, maps.WIDE_MAP_PX, wide=True) == []
+    assert len(result.dots) < len(result.wide_dots) < 2000
+    big = max(result.dots, key=lambda dot: len(dot.cities))
+    assert len(big.cities) > maps.MAX_CALLOUT_NAMES and big.callout == []
+    html = render_map(result)
+    assert "cities: the list below names them" in html
+
+
+def test_dots_placed_for_the_narrowest_width_do_not_overlap_when_drawn_wider():
+    result = maps.build_map(founding_cities())
+    for width_px in (320, 600, 688, 1200):
+        assert squares_overlap(result, width_px) == []
+    for width_px in (688, 1200):
+        assert squares_overlap(result, width_px, wide=True) == []

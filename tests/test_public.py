@@ -72,14 +72,22 @@ def test_home_shows_the_network_its_history_counts_and_links(client, founding):
     assert f'href="{reverse("registry:popolo")}"' in html
 
 
-def test_home_map_has_a_marker_linking_each_pilot_city(client, founding):
+def test_home_map_names_and_links_each_pilot_city_from_its_dot(client, founding):
     html = client.get("/").content.decode()
-    markers = re.findall(r'<a href="(/cities/[^"]+/)" aria-label="([^"]+)">\s*<circle', html)
-    assert len(markers) == 26
-    assert ("/cities/bangkok/", "Bangkok") in markers
-    # The name shows on hover (title) and on focus (a label the stylesheet reveals).
-    assert "<title>Bangkok</title>" in html
-    assert re.search(r'<text class="map-label"[^>]*>Bangkok</text>', html)
+    # Each city is a link in the callout of a dot: close cities share one dot.
+    links = re.findall(
+        r'<a href="(/cities/[^"]+/)"><text class="map-label"[^>]*>([^<]+)</text>', html
+    )
+    assert len(links) == 2 * 26  # in the dots for phones and in those for wide screens
+    assert ("/cities/bangkok/", "Bangkok") in links
+    dots = re.findall(
+        r'<a class="map-dot" href="#(asean-map-\w+-\d+)" aria-label="([^"]+)">', html
+    )
+    assert 2 < len(dots) < 2 * 26
+    # A dot's callout follows it, under the id the dot links to (shown as the #target).
+    for target, _ in dots:
+        assert f'<g class="map-callout" id="{target}">' in html
+    assert any("Bangkok" in label and "Chonburi" in label for _, label in dots)
 
 
 def test_member_state_lists_its_cities_with_their_current_cscos(client, founding):
