@@ -87,10 +87,13 @@ def open_round(title, due_date, opened_by, member_states=None):
         round_ = ConfirmationRound.objects.create(
             title=title, due_date=due_date, opened_by=opened_by
         )
-        Return.objects.bulk_create(
-            Return(round=round_, member_state=state) for state in member_states
-        )
+        add_returns(round_, member_states)
     return round_
+
+
+def add_returns(round_, member_states):
+    """A return, not started, for each of `member_states` in the round."""
+    Return.objects.bulk_create(Return(round=round_, member_state=state) for state in member_states)
 
 
 def _records_by_key(ret):
