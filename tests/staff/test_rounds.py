@@ -46,7 +46,7 @@ def return_form_data(client, ret):
     data = {}
     for section in page.context["sections"]:
         for form in section[1]:
-            for name, field in form.fields.items():
+            for name in form.fields:
                 value = form[name].value()
                 data[form.add_prefix(name)] = "" if value is None else value
     return data
