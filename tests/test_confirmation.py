@@ -1,8 +1,10 @@
 """registry.confirmation: answers stay out of the registry until a second person accepts them."""
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection, connections, transaction
 
 from registry import confirmation
 from registry.confirmation import Answer
@@ -10,6 +12,7 @@ from registry.models import City, Officer, Return, ReturnItem, Source
 
 from . import factories
 from .conftest import make_staff
+from .test_concurrency import wait_until
 
 Action = ReturnItem.Action
 
@@ -148,3 +151,66 @@ def test_answers_for_records_outside_the_return_are_refused(setting):
             submitter,
         )
     assert not ret.items.exists()
+
+
+# serialized_rollback: as in tests/test_concurrency.py, the migrations' groups come back.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_postgresql_two_reviewers_accepting_at_once_apply_it_once():
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs row locks seen from a second connection: SQLite has no SELECT ... FOR "
+            "UPDATE, and its test database is in memory, private to one connection"
+        )
+    state = factories.member_state()
+    city = factories.city(member_state=state)
+    submitter = make_staff("submitter", "Secretariat editor")
+    alice = make_staff("alice", "Secretariat editor")
+    bob = make_staff("bob", "Secretariat editor")
+    round_ = confirmation.open_round("Concurrent round", datetime.date(2027, 3, 31), submitter)
+    ret = round_.returns.get(member_state=state)
+    confirmation.save_answers(ret, {key(city): Answer(Action.CONFIRM)}, submitter)
+    confirmation.submit(ret, submitter)
+    alice_accepted, alice_may_commit = threading.Event(), threading.Event()
+    outcome = {}
+
+    def alice_accepts():
+        try:
+            with transaction.atomic():
+                confirmation.accept(ret.pk, alice)
+                alice_accepted.set()
+                alice_may_commit.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    def bob_accepts():
+        try:
+            confirmation.accept(ret.pk, bob)
+        except confirmation.RoundError as error:
+            outcome["bob"] = error
+        finally:
+            connections.close_all()
+
+    alice_thread = threading.Thread(target=alice_accepts)
+    alice_thread.start()
+    assert alice_accepted.wait(timeout=30)
+    bob_thread = threading.Thread(target=bob_accepts)
+    bob_thread.start()
+    wait_until(lambda: lock_waits() == 1)
+    alice_may_commit.set()
+    alice_thread.join(timeout=30)
+    bob_thread.join(timeout=30)
+    assert isinstance(outcome["bob"], confirmation.AlreadyDecided)
+    assert "already been accepted" in str(outcome["bob"])
+    ret.refresh_from_db()
+    assert ret.reviewed_by == alice
+    assert City.history.filter(id=city.pk, history_user=alice).count() == 1
+    assert not City.history.filter(id=city.pk, history_user=bob).exists()
+
+
+def lock_waits():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
