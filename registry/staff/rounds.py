@@ -201,7 +201,18 @@ def _visible_return_or_404(request, return_id):
 
 def _answer_forms(ret, data=None):
     state, representatives, cities = ret.records()
-    items = {item.record_key: item for item in ret.items.all()}
+    items = {
+        item.record_key: item
+        for item in ret.items.select_related(
+            "member_state", "city", "officer__city", "officer__member_state"
+        )
+    }
+    for item in items.values():
+        # What the reviewer compares the proposal with: the record as it is now.
+        item.changes = [
+            (name, getattr(item.record, name, ""), value)
+            for name, value in item.proposed_values.items()
+        ]
     sections = []
 
     def form_for(record):

@@ -106,10 +106,14 @@ def test_a_whole_round_end_to_end(two_states):
     frozen = thai.post(thai_return.get_absolute_url(), {**data, "save": "1"})
     assert frozen.status_code == 403
 
-    # The submitter's own acceptance is refused even with the secretariat's permission.
+    under_review = logged_in(reviewer).get(thai_return.get_absolute_url())
+    assert under_review.context["may_review"]
+    assert "name: Bangkok → Krung Thep" in under_review.content.decode()
+    assert "https://example.org/bangkok" in under_review.content.decode()
+
     review_url = reverse("admin:registry_confirmationround_review", args=[thai_return.pk])
-    own = logged_in(secretariat)
-    assert own.post(review_url, {"decision": "accept"}).status_code == 302  # not the submitter
+    own = logged_in(secretariat)  # another secretariat editor than the submitter, "thai"
+    assert own.post(review_url, {"decision": "accept"}).status_code == 302
     thai_return.refresh_from_db()
     assert thai_return.status == Return.Status.ACCEPTED
     again = logged_in(reviewer).post(review_url, {"decision": "accept"})
@@ -287,4 +291,5 @@ def test_round_and_return_pages_query_counts_do_not_grow_with_states_or_cities(d
         )
         rows = client.get(round_.get_absolute_url()).context["rows"]
         assert len(rows) == states and all(row["outstanding"] == 402 for row in rows)
+    print("queries (round page, return page) with 2 and 10 states:", counts)
     assert counts[0] == counts[1], json.dumps(counts)
