@@ -418,6 +418,19 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
 # The error e-mail is sent from the failing request: a mail server that hangs must not hold
 # the worker until gunicorn's timeout.
 EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "10"))
+# Outside production, e-mail is printed on the console unless a backend is named.
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend"
+)
+
+# Confirmation rounds' reminders (manage.py send_confirmation_reminders): how many days before
+# the due date the member states are reminded, who hears of returns waiting on review (else
+# the "Secretariat editor" group's addresses), and the site's address for links in e-mails.
+REGISTRY_REMINDER_DAYS_BEFORE_DUE = int(os.environ.get("DJANGO_REMINDER_DAYS_BEFORE_DUE", "14"))
+REGISTRY_SECRETARIAT_EMAIL = env_addresses("DJANGO_SECRETARIAT_EMAIL")
+REGISTRY_SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://localhost:8000").strip().rstrip("/")
 
 _log_handlers = ["stderr", "mail_admins"] if ADMINS else ["stderr"]
 LOGGING = {

@@ -1,15 +1,18 @@
 """The registry's models in the staff admin: one registration each, declarative."""
 
 from django.contrib import admin
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .confirmation import add_returns
 from .folding import fold
 from .models import (
     Agreement,
     City,
+    ConfirmationRound,
     MemberState,
     MemberStateEditor,
     Network,
@@ -27,6 +30,7 @@ from .spreadsheets.resources import (
     OrganisationResource,
     SourceResource,
 )
+from .staff import rounds
 from .staff.forms import AgreementAdminForm
 from .staff.options import (
     EditableChoicesSearchMixin,
@@ -201,3 +205,52 @@ class MemberStateEditorAdmin(SimpleHistoryAdmin):
     list_filter = ["member_state"]
     search_fields = ["user__username", "user__email", "member_state__name", "member_state__code"]
     autocomplete_fields = ["user", "member_state"]
+
+
+@admin.register(ConfirmationRound)
+class ConfirmationRoundAdmin(admin.ModelAdmin):
+    """Rounds; each one's page of returns, the returns and their review are staff/rounds.py."""
+
+    list_display = ["title", "due_date", "created", "returns_link"]
+    search_fields = ["title"]
+    ordering = ["-due_date"]
+
+    @admin.display(description=_("returns"))
+    def returns_link(self, obj):
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), _("Returns"))
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = rounds.OpenRoundForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["title", "due_date"] + ([] if obj else ["member_states"])
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.opened_by = request.user
+        super().save_model(request, obj, form, change)
+        if not change:
+            add_returns(obj, form.cleaned_data["member_states"])
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:round_id>/returns/",
+                view(lambda request, round_id: rounds.round_page(self, request, round_id)),
+                name="registry_confirmationround_returns",
+            ),
+            path(
+                "returns/<int:return_id>/",
+                view(lambda request, return_id: rounds.return_page(self, request, return_id)),
+                name="registry_confirmationround_return",
+            ),
+            path(
+                "returns/<int:return_id>/review/",
+                view(lambda request, return_id: rounds.review(self, request, return_id)),
+                name="registry_confirmationround_review",
+            ),
+            *super().get_urls(),
+        ]

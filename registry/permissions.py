@@ -84,3 +84,28 @@ def limit_to_editable(queryset, user):
     if state_ids is None:
         return queryset
     return queryset.of_member_states(state_ids)
+
+
+# Confirmation rounds (registry.confirmation, registry.staff.rounds) -------------------------
+
+
+def can_see_return(user, ret):
+    """Viewers and the secretariat see every return; a member-state editor only their own."""
+    return user.has_perm("registry.view_return") and can_edit_state(user, ret.member_state_id)
+
+
+def can_fill_return(user, ret):
+    """Whether `user` may answer for the return's state (the state's editors, the secretariat)."""
+    return user.has_perm("registry.change_return") and can_edit_state(user, ret.member_state_id)
+
+
+def can_review_returns(user):
+    """Accepting or returning a return; confirmation.accept() also refuses its submitter."""
+    return user.has_perm("registry.review_return")
+
+
+def visible_returns(queryset, user):
+    """The returns of `queryset` that `user` may see (see can_see_return)."""
+    if not user.has_perm("registry.view_return"):
+        return queryset.none()
+    return limit_to_editable(queryset, user)

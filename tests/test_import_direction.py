@@ -27,6 +27,7 @@ LAYERS = [
     # Domain helpers, built on the models.
     (
         "registry.permissions",
+        "registry.confirmation",
         "registry.signals",
         "registry.popolo",
         "registry.maps",

@@ -18,6 +18,8 @@ from .data_version import (
     touch_registry,
 )
 
+from .rounds import ConfirmationRound, Return, ReturnItem
+
 # isort: on
 from ..expressions import InSubquery
 from .base import (
@@ -37,6 +39,7 @@ __all__ = [
     "Agreement",
     "AgreementQuerySet",
     "City",
+    "ConfirmationRound",
     "CityQuerySet",
     "DataVersion",
     "DataVersionQuerySet",
@@ -51,6 +54,8 @@ __all__ = [
     "Officer",
     "OfficerQuerySet",
     "Organisation",
+    "Return",
+    "ReturnItem",
     "OrganisationQuerySet",
     "Source",
     "SourceQuerySet",
