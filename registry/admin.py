@@ -16,6 +16,7 @@ from .models import (
     Officer,
     Organisation,
     Source,
+    Suggestion,
 )
 from .spreadsheets.admin import WorkbookAdminMixin
 from .spreadsheets.resources import (
@@ -34,6 +35,7 @@ from .staff.options import (
     RegistryAdmin,
     RegistryInline,
 )
+from .staff.suggestions import SuggestionAdminMixin
 
 # Inlines of particular models, beside the registrations that use them.
 
@@ -201,3 +203,42 @@ class MemberStateEditorAdmin(SimpleHistoryAdmin):
     list_filter = ["member_state"]
     search_fields = ["user__username", "user__email", "member_state__name", "member_state__code"]
     autocomplete_fields = ["user", "member_state"]
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
+    """The queue of corrections from the public (README "Corrections from the public")."""
+
+    list_display = ["created_at", "status", "about", "what_is_wrong_short", "resolved_by"]
+    list_filter = ["status"]
+    search_fields = ["what_is_wrong", "correct_value", "source", "email", "staff_note"]
+    list_select_related = ["member_state", "city", "officer", "agreement", "resolved_by"]
+    date_hierarchy = "created_at"
+    actions = ["mark_resolved", "mark_rejected"]
+    fields = [
+        "about",
+        "what_is_wrong",
+        "correct_value",
+        "source_link",
+        "email",
+        "created_at",
+        "reference",
+        "status",
+        "staff_note",
+        "resolving_change",
+        "resolving_change_link",
+        "resolved_by",
+        "resolved_at",
+    ]
+    readonly_fields = [
+        "about",
+        "what_is_wrong",
+        "correct_value",
+        "source_link",
+        "email",
+        "created_at",
+        "reference",
+        "resolving_change_link",
+        "resolved_by",
+        "resolved_at",
+    ]

@@ -69,9 +69,9 @@ def _page_key(request, etag):
     # The key is the ETag, which holds the data version and its change time as read from the
     # database, so a write on any app server retires every cached copy at once: each process
     # may keep its own copies without ever serving stale data.
-    return (
-        "registry-page:" + hashlib.sha256(f"{etag}|{request.get_full_path()}".encode()).hexdigest()
-    )
+    # The suggestion setting too: pages hold "Suggest a correction" links only while it is on.
+    variant = f"{etag}|{settings.SUGGESTIONS_ENABLED}|{request.get_full_path()}"
+    return "registry-page:" + hashlib.sha256(variant.encode()).hexdigest()
 
 
 def cached_page(request, etag):

@@ -18,5 +18,11 @@ urlpatterns = [
     path("agreements/", views.AgreementListView.as_view(), name="agreement-list"),
     path("agreements/<slug:slug>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
+    path(
+        "suggest/<slug:kind>/<str:key>/",
+        views.SuggestionCreateView.as_view(),
+        name="suggestion-create",
+    ),
+    path("suggest/thanks/", views.SuggestionThanksView.as_view(), name="suggestion-thanks"),
     path("data/popolo.json", views.PopoloView.as_view(), name="popolo"),
 ]

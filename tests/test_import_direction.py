@@ -27,6 +27,7 @@ LAYERS = [
         "registry.templatetags",
         "registry.open_data",
         "registry.date_input",
+        "registry.suggestions",
     ),
     # registry.resources: the documented alias of the spreadsheet resources' old dotted path.
     (

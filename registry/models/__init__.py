@@ -17,6 +17,7 @@ from .data_version import (
     first_statement_checks_connection,
     touch_registry,
 )
+from .suggestions import Suggestion, SuggestionQuerySet
 
 # isort: on
 from ..expressions import InSubquery
@@ -54,6 +55,8 @@ __all__ = [
     "OrganisationQuerySet",
     "Source",
     "SourceQuerySet",
+    "Suggestion",
+    "SuggestionQuerySet",
     "Verifiable",
     "VerifiableQuerySet",
     "Versioned",

@@ -15,7 +15,35 @@ from registry.models import Officer
 from .columns import PostStateField, date_column, sources_column, text_column
 from .engine.resource import KEY_CHUNK, RegistryResource
 from .export_reader import RowExportMixin
-from .widgets import CityWidget, MemberStateWidget, RoleWidget, name_key
+from .widgets import CityWidget, DateWidget, MemberStateWidget, RoleWidget, name_key
+
+
+class InPostAsOfField(Field):
+    """
+    Export only (readonly: an import ignores the column, whatever it holds): an open
+    tenure's latest evidence, OfficerQuerySet.with_in_post_as_of(), so that a download claims
+    no more than the pages do. Its export reads the same expression (`value_annotations`).
+    """
+
+    value_paths = ("export_in_post_as_of",)
+
+    def __init__(self):
+        super().__init__(
+            attribute="in_post_as_of",
+            column_name="in_post_as_of",
+            widget=DateWidget(),
+            readonly=True,
+        )
+
+    @property
+    def value_annotations(self):
+        return {"export_in_post_as_of": Officer.objects.in_post_as_of_expression()}
+
+    def render_values(self, day):
+        return self.widget.render(day)
+
+    def get_value(self, instance):
+        return getattr(instance, "in_post_as_of", None)
 
 
 class OfficerResource(RowExportMixin, RegistryResource):
@@ -30,6 +58,7 @@ class OfficerResource(RowExportMixin, RegistryResource):
     end_date = date_column("end_date")
     last_verified = date_column("last_verified")
     sources = sources_column()
+    in_post_as_of = InPostAsOfField()
 
     key_columns = ("name",)
     unique_fields = ()
@@ -48,6 +77,7 @@ class OfficerResource(RowExportMixin, RegistryResource):
             "end_date",
             "last_verified",
             "sources",
+            "in_post_as_of",
         )
 
     def __init__(self, **kwargs):
@@ -227,6 +257,8 @@ class OfficerResource(RowExportMixin, RegistryResource):
         self.record_m2m_history()
 
     def export_queryset(self, queryset):
-        return queryset.select_related("city__member_state", "member_state").prefetch_related(
-            "sources"
+        return (
+            queryset.select_related("city__member_state", "member_state")
+            .prefetch_related("sources")
+            .with_in_post_as_of()
         )
