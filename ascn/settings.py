@@ -242,6 +242,13 @@ CACHES = {
         "LOCATION": "registry_import_cache",
         "TIMEOUT": 24 * 60 * 60,
     },
+    # The public suggestion form's per-address counts: in the database, so that every app
+    # server counts together (Redis instead when REDIS_URL is set).
+    "suggestions": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "registry_suggestion_counts",
+        "TIMEOUT": 60 * 60,
+    },
 }
 # With Redis beside the database, every cache is in it: the app servers share one warm copy
 # of each page instead of each worker rendering its own. Each alias keeps its key prefix
@@ -472,3 +479,12 @@ LOGGING = {
 
 # dumpdata/loaddata: a history naming deleted records still dumps (registry/serializers.py).
 SERIALIZATION_MODULES = {"json": "registry.serializers"}
+# Corrections from the public (README "Corrections from the public") ---------------------------
+# The "Suggest a correction" form on every record page; off, the public site accepts no POST.
+SUGGESTIONS_ENABLED = env_bool("DJANGO_SUGGESTIONS_ENABLED", default=True)
+# Who is e-mailed each suggestion (plain text): nobody unless set.
+SUGGESTIONS_EMAIL = [address for _name, address in env_addresses("DJANGO_SUGGESTIONS_EMAIL")]
+# At most this many suggestions an hour from one client address (ascn.middleware.client_ip),
+# counted in the cache every app server shares.
+SUGGESTIONS_PER_HOUR = int(os.environ.get("DJANGO_SUGGESTIONS_PER_HOUR", "5"))
+REGISTRY_SUGGESTION_CACHE = "suggestions"

@@ -19,6 +19,7 @@ from .models import (
     Officer,
     Organisation,
     Source,
+    Suggestion,
 )
 from .spreadsheets.admin import WorkbookAdminMixin
 from .spreadsheets.resources import (
@@ -38,6 +39,7 @@ from .staff.options import (
     RegistryAdmin,
     RegistryInline,
 )
+from .staff.suggestions import SuggestionAdminMixin
 
 # Inlines of particular models, beside the registrations that use them.
 
@@ -254,3 +256,42 @@ class ConfirmationRoundAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(SuggestionAdminMixin, admin.ModelAdmin):
+    """The queue of corrections from the public (README "Corrections from the public")."""
+
+    list_display = ["created_at", "status", "about", "what_is_wrong_short", "resolved_by"]
+    list_filter = ["status"]
+    search_fields = ["what_is_wrong", "correct_value", "source", "email", "staff_note"]
+    list_select_related = ["member_state", "city", "officer", "agreement", "resolved_by"]
+    date_hierarchy = "created_at"
+    actions = ["mark_resolved", "mark_rejected"]
+    fields = [
+        "about",
+        "what_is_wrong",
+        "correct_value",
+        "source_link",
+        "email",
+        "created_at",
+        "reference",
+        "status",
+        "staff_note",
+        "resolving_change",
+        "resolving_change_link",
+        "resolved_by",
+        "resolved_at",
+    ]
+    readonly_fields = [
+        "about",
+        "what_is_wrong",
+        "correct_value",
+        "source_link",
+        "email",
+        "created_at",
+        "reference",
+        "resolving_change_link",
+        "resolved_by",
+        "resolved_at",
+    ]

@@ -99,6 +99,8 @@ def _page_key(request, etag):
         get_script_prefix(),
         request.path,
         translation.get_language() or "",
+        # Pages hold "Suggest a correction" links only while the form is on.
+        str(settings.SUGGESTIONS_ENABLED),
         request.GET.urlencode(),
     )
     return "registry-page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()

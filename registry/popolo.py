@@ -94,7 +94,7 @@ class PopoloBuilder:
         network = networks[0] if networks else None
         states = list(MemberState.objects.prefetch_related("sources"))
         cities = list(City.objects.with_state().with_sources())
-        officers = list(Officer.objects.with_posts().with_sources())
+        officers = list(Officer.objects.with_posts().with_sources().with_in_post_as_of())
         partners = list(Organisation.objects.prefetch_related("sources"))
         agreements = list(Agreement.objects.with_parties().with_sources())
 
@@ -258,7 +258,16 @@ class PopoloBuilder:
             "start_date": popolo_date(officer.start_date),
             "end_date": popolo_date(officer.end_date),
             **self.provenance(officer),
+            **self.in_post_as_of(officer),
         }
+
+    @staticmethod
+    def in_post_as_of(officer):
+        """An open tenure's latest evidence (OfficerQuerySet.with_in_post_as_of), beside
+        Popolo's own fields: no end date claims only that none is recorded."""
+        if officer.end_date:
+            return {}
+        return {"in_post_as_of": popolo_date(officer.in_post_as_of)}
 
     def state_membership(self, state):
         return {

@@ -21,5 +21,11 @@ urlpatterns = [
     path("data/", views.DataView.as_view(), name="data"),
     path("data/datapackage.json", views.DataPackageView.as_view(), name="data-package"),
     path("data/catalog.jsonld", views.DataCatalogueView.as_view(), name="data-catalogue"),
+    path(
+        "suggest/<slug:kind>/<str:key>/",
+        views.SuggestionCreateView.as_view(),
+        name="suggestion-create",
+    ),
+    path("suggest/thanks/", views.SuggestionThanksView.as_view(), name="suggestion-thanks"),
     path("data/popolo.json", views.PopoloView.as_view(), name="popolo"),
 ]

@@ -11,20 +11,38 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.template import loader
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 from django.views import View
-from django.views.generic import DetailView, TemplateView
+from django.views.decorators.cache import never_cache
+from django.views.generic import DetailView, FormView, TemplateView
 from django_filters.views import FilterView
 
-from . import caching, datapackage, datasets, linked_data, maps, open_data, pagination, popolo
+from . import (
+    caching,
+    datapackage,
+    datasets,
+    linked_data,
+    maps,
+    open_data,
+    pagination,
+    popolo,
+    suggestions,
+)
 from .caching import per_version
 from .date_input import IsoDateField, IsoDateInput
 from .expressions import count_rows
@@ -298,7 +316,7 @@ class OfficerListView(RegistryListView):
 
     def get_queryset(self):
         # Which tenures (current, on a day, or all) is OfficerFilter's `current`.
-        return Officer.objects.with_posts().with_sources()
+        return Officer.objects.with_posts().with_sources().with_in_post_as_of()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -396,7 +414,7 @@ class CityDetailView(PublicPageMixin, DetailView):
         context = super().get_context_data(**kwargs)
         city = self.object
         day = self.as_of or timezone.localdate()
-        tenures = city.officers.with_sources().order_by("start_date", "name")
+        tenures = city.officers.with_sources().with_in_post_as_of().order_by("start_date", "name")
         in_post = tenures.in_post_on(day) if self.as_of else tenures.current()
         past = tenures.filter(end_date__lt=day)
         context.update(
@@ -497,6 +515,58 @@ class DataCatalogueView(DataDocumentView):
     build = linked_data.dcat_catalogue
     content_type = "application/ld+json"
     filename = "catalog.jsonld"
+
+
+# Corrections from the public ----------------------------------------------------------------
+
+
+class SuggestionsEnabledMixin:
+    """404 unless DJANGO_SUGGESTIONS_ENABLED; never cached (the form holds a CSRF token)."""
+
+    @method_decorator(never_cache)
+    def dispatch(self, request, *args, **kwargs):
+        if not settings.SUGGESTIONS_ENABLED:
+            raise Http404(_("This site does not take suggestions."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SuggestionCreateView(SuggestionsEnabledMixin, FormView):
+    """ "Suggest a correction" for one record (README "Corrections from the public")."""
+
+    form_class = suggestions.SuggestionForm
+    template_name = "registry/suggestion_form.html"
+
+    @cached_property
+    def found(self):
+        found = suggestions.find_record(self.kwargs["kind"], self.kwargs["key"])
+        if found is None:
+            raise Http404(_("The registry has no such record."))
+        return found
+
+    def post(self, request, *args, **kwargs):
+        self.rate_limit = suggestions.RateLimit(request)
+        if self.rate_limit.exceeded():
+            return self.render_to_response(self.get_context_data(rate_limited=True), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        self.rate_limit.count()
+        if not form.is_bot:  # a bot gets the same thanks, and nothing is kept or sent
+            suggestions.keep(form, self.found, self.request)
+        return HttpResponseRedirect(reverse("registry:suggestion-thanks"))
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_context_data(self, **kwargs):
+        record = self.found[1]
+        return super().get_context_data(
+            record=record, record_kind=record._meta.verbose_name, **kwargs
+        )
+
+
+class SuggestionThanksView(SuggestionsEnabledMixin, TemplateView):
+    template_name = "registry/suggestion_thanks.html"
 
 
 class RobotsView(TemplateView):

@@ -36,6 +36,7 @@ LAYERS = [
         "registry.open_data",
         "registry.date_input",
         "registry.serializers",
+        "registry.suggestions",
     ),
     # registry.resources: the documented alias of the spreadsheet resources' old dotted path.
     (

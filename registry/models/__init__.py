@@ -17,6 +17,7 @@ from .data_version import (
     first_statement_checks_connection,
     touch_registry,
 )
+from .suggestions import Suggestion, SuggestionQuerySet
 
 from .rounds import ConfirmationRound, Return, ReturnItem
 
@@ -59,6 +60,8 @@ __all__ = [
     "OrganisationQuerySet",
     "Source",
     "SourceQuerySet",
+    "Suggestion",
+    "SuggestionQuerySet",
     "Verifiable",
     "VerifiableQuerySet",
     "Versioned",

@@ -2,7 +2,8 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, DateField, Max, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import Contains
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +39,31 @@ class OfficerQuerySet(VerifiableQuerySet):
 
     def with_sources(self):
         return self.prefetch_related("sources")
+
+    def with_in_post_as_of(self):
+        """
+        `in_post_as_of` on each open tenure: the latest day the evidence shows the officer in
+        post, so that no page claims more. That is the record's last verification (which an
+        accepted confirmation sets), else the latest date among its sources (a source's
+        publication date, else the day it was retrieved: a dated document speaks for its own
+        day, an undated web page for the day it was read), else None: "date not recorded".
+        An ended tenure gets None. One correlated subquery, whatever the number of rows.
+        """
+        return self.annotate(in_post_as_of=self.in_post_as_of_expression())
+
+    @staticmethod
+    def in_post_as_of_expression():
+        """The expression of with_in_post_as_of(), for the exports' values() query too."""
+        links = Officer.sources.through.objects.filter(officer=OuterRef("pk")).order_by()
+        latest_source = links.values("officer").annotate(
+            day=Max(Coalesce("source__published_on", "source__retrieved_on"))
+        )
+        evidence = Coalesce(
+            "last_verified", Subquery(latest_source.values("day"), output_field=DateField())
+        )
+        return Case(
+            When(end_date__isnull=True, then=evidence), default=None, output_field=DateField()
+        )
 
     def national_representatives(self):
         return self.filter(role=Officer.Role.NATIONAL_REPRESENTATIVE)

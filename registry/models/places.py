@@ -85,7 +85,7 @@ class MemberStateQuerySet(VerifiableQuerySet):
         """Prefetch the national representatives in post on `day` (today's when None)."""
         Officer = _officer_model()
         officers = Officer.objects.national_representatives().order_by("start_date", "name")
-        officers = officers.in_post_on(day) if day else officers.current()
+        officers = (officers.in_post_on(day) if day else officers.current()).with_in_post_as_of()
         return self.prefetch_related(
             models.Prefetch(
                 "national_representatives",
@@ -186,7 +186,7 @@ class CityQuerySet(VerifiableQuerySet):
     def with_officers(self, day=None):
         """Prefetch each city's officers in post on `day` (today's holders when None)."""
         officers = _officer_model().objects.order_by("start_date", "name")
-        officers = officers.in_post_on(day) if day else officers.current()
+        officers = (officers.in_post_on(day) if day else officers.current()).with_in_post_as_of()
         return self.prefetch_related(
             models.Prefetch("officers", queryset=officers, to_attr="officers_in_post")
         )

@@ -89,7 +89,9 @@ def export_column(resource, field):
             "and render_values() on its field so that exports can read it."
         )
     if hasattr(field, "value_paths"):
-        return ExportColumn(field.column_name, field.value_paths, field.render_values)
+        # `value_annotations`: expressions the paths name, added to the export's one query.
+        annotations = getattr(field, "value_annotations", None)
+        return ExportColumn(field.column_name, field.value_paths, field.render_values, annotations)
     widget = field.widget
     if isinstance(widget, NameListWidget):
         alias = f"export_{field.attribute}"

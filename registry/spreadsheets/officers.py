@@ -18,6 +18,34 @@ from .export_reader import RowExportMixin
 from .widgets import CityWidget, DateWidget, MemberStateWidget, RoleWidget, name_key
 
 
+class InPostAsOfField(Field):
+    """
+    Export only (readonly: an import ignores the column, whatever it holds): an open
+    tenure's latest evidence, OfficerQuerySet.with_in_post_as_of(), so that a download claims
+    no more than the pages do. Its export reads the same expression (`value_annotations`).
+    """
+
+    value_paths = ("export_in_post_as_of",)
+
+    def __init__(self):
+        super().__init__(
+            attribute="in_post_as_of",
+            column_name="in_post_as_of",
+            widget=DateWidget(),
+            readonly=True,
+        )
+
+    @property
+    def value_annotations(self):
+        return {"export_in_post_as_of": Officer.objects.in_post_as_of_expression()}
+
+    def render_values(self, day):
+        return self.widget.render(day)
+
+    def get_value(self, instance):
+        return getattr(instance, "in_post_as_of", None)
+
+
 class OfficerResource(RowExportMixin, RegistryResource):
     name = text_column("name")
     designation = text_column("designation")
@@ -34,6 +62,7 @@ class OfficerResource(RowExportMixin, RegistryResource):
     )
     last_verified = date_column("last_verified")
     sources = sources_column()
+    in_post_as_of = InPostAsOfField()
 
     key_columns = ("name",)
     unique_fields = ()
@@ -52,6 +81,7 @@ class OfficerResource(RowExportMixin, RegistryResource):
             "end_date",
             "last_verified",
             "sources",
+            "in_post_as_of",
         )
 
     def __init__(self, **kwargs):
@@ -264,6 +294,8 @@ class OfficerResource(RowExportMixin, RegistryResource):
         self.record_m2m_history()
 
     def export_queryset(self, queryset):
-        return queryset.select_related("city__member_state", "member_state").prefetch_related(
-            "sources"
+        return (
+            queryset.select_related("city__member_state", "member_state")
+            .prefetch_related("sources")
+            .with_in_post_as_of()
         )

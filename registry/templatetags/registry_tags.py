@@ -1,4 +1,6 @@
 from django import template
+from django.conf import settings
+from django.urls import reverse
 from django.utils.formats import date_format
 
 from registry.models import DatePrecision
@@ -42,3 +44,12 @@ def download_url(context, file_format):
 @register.filter
 def is_stale(record):
     return record.is_stale()
+
+
+@register.inclusion_tag("registry/includes/suggestion_link.html")
+def suggestion_link(kind, key, about=""):
+    """ "Suggest a correction" for one record (`about` names it for screen readers); nothing
+    when DJANGO_SUGGESTIONS_ENABLED is off."""
+    if not settings.SUGGESTIONS_ENABLED:
+        return {"url": None}
+    return {"url": reverse("registry:suggestion-create", args=[kind, key]), "about": about}

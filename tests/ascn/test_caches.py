@@ -13,7 +13,7 @@ from ..servers import BASE_DIR, clean_environment
 from ..test_production import load_settings
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-ALIASES = {"default", "pages", "data", "imports"}
+ALIASES = {"default", "pages", "data", "imports", "suggestions"}
 
 
 def test_without_redis_the_caches_need_nothing_but_the_process_and_the_database():

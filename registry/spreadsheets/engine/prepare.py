@@ -45,7 +45,8 @@ class FilePreparation:
 
     @classmethod
     def columns(cls):
-        return [f.column_name for f in cls().get_import_fields()]
+        # An export-only (readonly) column is accepted in a file and ignored: not offered.
+        return [f.column_name for f in cls().get_import_fields() if not f.readonly]
 
     def prepare(self, dataset):
         """
