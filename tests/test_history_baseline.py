@@ -90,6 +90,6 @@ def test_the_baseline_command_and_migration_fill_in_what_is_missing(founding, ca
     call_command("baseline_history")
     assert f"Officer: {Officer.objects.count()} baseline(s)" in capsys.readouterr().out
     City.history.all().delete()
-    migration = importlib.import_module("registry.migrations.0009_history_baselines")
+    migration = importlib.import_module("registry.migrations.0010_history_baselines")
     migration.write_baselines(apps, connection.schema_editor())
     assert set(records_without_history().values()) == {0}

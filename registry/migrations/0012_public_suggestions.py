@@ -34,7 +34,7 @@ def grant_queue(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0008_drop_upper_trigram_indexes"),
+        ("registry", "0011_confirmation_rounds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

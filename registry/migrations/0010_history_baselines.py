@@ -10,6 +10,6 @@ def write_baselines(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0008_drop_upper_trigram_indexes")]
+    dependencies = [("registry", "0009_text_fields_one_line_or_multi_line")]
 
     operations = [migrations.RunPython(write_baselines, migrations.RunPython.noop)]

@@ -48,7 +48,7 @@ def revoke_round_permissions(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0008_drop_upper_trigram_indexes"),
+        ("registry", "0010_history_baselines"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
