@@ -11,6 +11,7 @@ its meaning from the field's verbose name and help text, its example from the da
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Max, Min, URLField
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -157,7 +158,11 @@ class Column:
 
 
 def model_field(resource_field, model):
-    return model._meta.get_field(resource_field.attribute)
+    """The model field a column reads, or None for a computed, export-only column."""
+    try:
+        return model._meta.get_field(resource_field.attribute)
+    except FieldDoesNotExist:
+        return None
 
 
 def widget_note(widget, target):
@@ -184,10 +189,14 @@ def column_of(resource_field, model):
     """The Column a resource field writes."""
     widget = resource_field.widget
     db_field = model_field(resource_field, model)
-    target = db_field.related_model
-    parts = [capfirst(str(db_field.verbose_name)) + "."]
-    if db_field.help_text:
-        parts.append(str(db_field.help_text))
+    target = getattr(db_field, "related_model", None)
+    if db_field is None:
+        # A computed column (e.g. in_post_as_of) says what it means itself.
+        parts = [resource_field.meaning]
+    else:
+        parts = [capfirst(str(db_field.verbose_name)) + "."]
+        if db_field.help_text:
+            parts.append(str(db_field.help_text))
     if isinstance(resource_field, PostStateField):
         parts.append("For a Chief Smart City Officer, the member state of the city.")
     parts.append(widget_note(widget, target))
@@ -198,7 +207,7 @@ def column_of(resource_field, model):
     )
     if isinstance(resource_field, PostStateField):
         column.required = True  # the city's state or the National Representative's own
-    elif not db_field.many_to_many:
+    elif db_field is not None and not db_field.many_to_many:
         column.required = not db_field.null and not db_field.blank
     if isinstance(widget, DateWidget):
         column.type = "date"

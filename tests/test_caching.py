@@ -138,8 +138,16 @@ PUBLIC_EXAMPLES = {
     "registry:agreement-detail": ["/agreements/mou-jetro-undp/"],
     "registry:source-list": ["/sources/"],
     "registry:popolo": ["/data/popolo.json"],
+    "registry:data": ["/data/"],
+    "registry:data-package": ["/data/datapackage.json"],
+    "registry:data-catalogue": ["/data/catalog.jsonld"],
 }
 CACHED_NAMES = {name for name in PUBLIC_EXAMPLES if name.startswith("registry:")}
+# Pages with a form (a CSRF token, different on every response) are never kept.
+UNCACHED_EXAMPLES = {
+    "registry:suggestion-create": "/suggest/city/bangkok/",
+    "registry:suggestion-thanks": "/suggest/thanks/",
+}
 
 
 @pytest.fixture
@@ -191,7 +199,16 @@ def public_pattern_names():
 
 
 def test_every_public_url_pattern_is_covered():
-    assert public_pattern_names() == set(PUBLIC_EXAMPLES)
+    assert public_pattern_names() == set(PUBLIC_EXAMPLES) | set(UNCACHED_EXAMPLES)
+
+
+@pytest.mark.parametrize("path", UNCACHED_EXAMPLES.values())
+def test_pages_with_a_form_are_never_kept(client, founding, page_cache, path):
+    for _ in range(2):
+        response = fetch(client, path)
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+    assert len(page_cache._cache) == 0
 
 
 EXAMPLES = [(name, path) for name, paths in PUBLIC_EXAMPLES.items() for path in paths]

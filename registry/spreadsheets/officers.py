@@ -26,6 +26,11 @@ class InPostAsOfField(Field):
     """
 
     value_paths = ("export_in_post_as_of",)
+    meaning = (
+        "For an officer with no end date: the latest date the registry's evidence shows them "
+        "in post (the last verification, else the latest date of the record's sources); "
+        "export only, ignored on import."
+    )
 
     def __init__(self):
         super().__init__(
