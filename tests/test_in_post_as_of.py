@@ -141,9 +141,8 @@ def test_the_export_only_column_is_ignored_when_a_download_is_imported_back(clie
 
 def test_popolo_memberships_carry_the_date_and_no_end_date_is_invented(client, tenures):
     data = client.get(reverse("registry:popolo")).json()
-    memberships = {
-        m["person_id"].rsplit(":", 1)[1]: m for m in data["memberships"] if "person_id" in m
-    }
+    names = {person["id"]: person["name"].lower() for person in data["persons"]}
+    memberships = {names[m["person_id"]]: m for m in data["memberships"] if "person_id" in m}
     assert memberships["sourced"]["in_post_as_of"] == "2020-03-01"
     assert memberships["nothing"]["in_post_as_of"] is None
     assert memberships["sourced"]["end_date"] is None
