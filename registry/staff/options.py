@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
-from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
@@ -13,11 +13,6 @@ from ..models import City, MemberState
 from ..pagination import LargeTablePaginator
 from ..spreadsheets.admin import SpreadsheetAdminMixin
 from .forms import InlineVersionedModelForm, VersionedModelForm
-
-# Longer search terms are refused with a 400: a search for thousands of words builds a query
-# too large for the database to plan (SQLite refuses it outright).
-MAX_SEARCH_LENGTH = 200
-MAX_SEARCH_WORDS = 10
 
 
 def _with_version_field(fieldsets, include):
@@ -71,17 +66,6 @@ class RegistryAdmin(SpreadsheetAdminMixin, VersionedFieldsMixin, SimpleHistoryAd
         if revert_from is not None:
             form = type(form.__name__, (form,), {"expected_version": revert_from})
         return form
-
-    def get_search_results(self, request, queryset, search_term):
-        self.check_search_term(search_term)
-        return super().get_search_results(request, queryset, search_term)
-
-    def check_search_term(self, search_term):
-        if len(search_term) > MAX_SEARCH_LENGTH or len(search_term.split()) > MAX_SEARCH_WORDS:
-            raise BadRequest(
-                f"A search may have at most {MAX_SEARCH_LENGTH} characters and "
-                f"{MAX_SEARCH_WORDS} words."
-            )
 
     def save_model(self, request, obj, form, change):
         # One historical record per save, holding the many-to-many values saved after the
