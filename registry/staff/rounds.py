@@ -208,7 +208,14 @@ def _answer_forms(ret, data=None):
         )
     }
     for item in items.values():
-        # What the reviewer compares the proposal with: the record as it is now.
+        # What the reviewer compares the proposal with: the record as it is now. A handover
+        # proposes a successor, a new record, so nothing of the predecessor is "now".
+        if item.action == Action.HANDOVER:
+            item.changes = [
+                (_("successor's %s") % name, "", value)
+                for name, value in item.proposed_values.items()
+            ]
+            continue
         item.changes = [
             (name, getattr(item.record, name, ""), value)
             for name, value in item.proposed_values.items()
