@@ -58,6 +58,24 @@ class VerifiableQuerySet(models.QuerySet):
         return self.filter(sources__isnull=True)
 
 
+class ConfirmableQuerySet(VerifiableQuerySet):
+    """Records the member states confirm in rounds: member states, cities, officers."""
+
+    def with_confirmation(self, today=None):
+        """Annotate what the pages say of the record's confirmations
+        (rounds.confirmation_annotations: confirmed_at, confirmed_by, confirmed_in and
+        unconfirmed_in)."""
+        # Imported here: the rounds refer to the records, which are defined first.
+        from .rounds import confirmation_annotations
+
+        return self.annotate(**confirmation_annotations(self.model, today))
+
+    def unconfirmed(self, today=None):
+        """Records a round past its due date did not confirm (with_confirmation's
+        unconfirmed_in), for data health."""
+        return self.with_confirmation(today).filter(unconfirmed_in__isnull=False)
+
+
 class Verifiable(Versioned):
     """A record whose facts are checked against sources from time to time."""
 

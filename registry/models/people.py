@@ -11,12 +11,12 @@ from ..expressions import InSubquery
 from ..folding import Fold, fold
 from ..history import RegistryHistoricalRecords
 from ..text_validators import one_line
-from .base import REGISTRY_PERMISSIONS, Verifiable, VerifiableQuerySet
+from .base import REGISTRY_PERMISSIONS, ConfirmableQuerySet, Verifiable
 from .places import City, MemberState
 from .sources import Source
 
 
-class OfficerQuerySet(VerifiableQuerySet):
+class OfficerQuerySet(ConfirmableQuerySet):
     """Tenures of posts, with the city and state each one belongs to."""
 
     def get_by_natural_key(self, name, start_date, member_state_code, city_name=None):

@@ -7,7 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from ..history import RegistryHistoricalRecords
 from ..text_validators import multi_line, one_line
-from .base import REGISTRY_PERMISSIONS, DatePrecision, Verifiable, VerifiableQuerySet
+from .base import (
+    REGISTRY_PERMISSIONS,
+    ConfirmableQuerySet,
+    DatePrecision,
+    Verifiable,
+    VerifiableQuerySet,
+)
 from .sources import Source
 
 
@@ -71,7 +77,7 @@ class Network(Verifiable):
 # Member states ----------------------------------------------------------------------------
 
 
-class MemberStateQuerySet(VerifiableQuerySet):
+class MemberStateQuerySet(ConfirmableQuerySet):
     def get_by_natural_key(self, code):
         return self.get(code=code)
 
@@ -86,6 +92,8 @@ class MemberStateQuerySet(VerifiableQuerySet):
         Officer = _officer_model()
         officers = Officer.objects.national_representatives().order_by("start_date", "name")
         officers = (officers.in_post_on(day) if day else officers.current()).with_in_post_as_of()
+        if not day:
+            officers = officers.with_confirmation()
         return self.prefetch_related(
             models.Prefetch(
                 "national_representatives",
@@ -160,7 +168,7 @@ class MemberState(Verifiable):
 # Cities -----------------------------------------------------------------------------------
 
 
-class CityQuerySet(VerifiableQuerySet):
+class CityQuerySet(ConfirmableQuerySet):
     """Cities with what their pages and the admin changelist show, in one query each."""
 
     def get_by_natural_key(self, member_state_code, name):
@@ -187,6 +195,8 @@ class CityQuerySet(VerifiableQuerySet):
         """Prefetch each city's officers in post on `day` (today's holders when None)."""
         officers = _officer_model().objects.order_by("start_date", "name")
         officers = (officers.in_post_on(day) if day else officers.current()).with_in_post_as_of()
+        if not day:
+            officers = officers.with_confirmation()
         return self.prefetch_related(
             models.Prefetch("officers", queryset=officers, to_attr="officers_in_post")
         )

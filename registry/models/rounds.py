@@ -1,8 +1,21 @@
 """Confirmation rounds: each member state's return, record by record, and its review."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -305,3 +318,64 @@ class ReturnItem(models.Model):
     @property
     def record(self):
         return self.member_state or self.city or self.officer
+
+
+# What the public pages and downloads say of a record's confirmations ------------------------
+
+# Per kind of record: the ReturnItem field naming it, and the paths to its member state.
+_CONFIRMED_RECORDS = {
+    "memberstate": ("member_state", ["pk"]),
+    "city": ("city", ["member_state"]),
+    "officer": ("officer", ["city__member_state", "member_state"]),
+}
+
+
+def confirmation_annotations(model, today=None):
+    """
+    The latest accepted confirmation of each record, and the latest round it was due in and
+    not confirmed in, as annotations of `model` (member state, city or officer): correlated
+    subqueries, so a page costs the same queries whatever the number of rows.
+
+    - `confirmed_at` (when the secretariat accepted it), `confirmed_by` (the member state's
+      name) and `confirmed_in` (the round's title): the record's newest applied answer in an
+      accepted return.
+    - `unconfirmed_in`: the title of the newest round past its due date that covers the
+      record's member state, holds no applied answer for the record, and was opened after the
+      record was last verified (an acceptance sets last_verified, so a later confirmation or a
+      staff check supersedes an earlier miss; a successor an acceptance creates is verified
+      that day). None when there is no such round.
+    """
+    item_field, state_paths = _CONFIRMED_RECORDS[model._meta.model_name]
+    today = today or timezone.localdate()
+    applied = ReturnItem.objects.filter(
+        **{item_field: OuterRef("pk")},
+        decision=ReturnItem.Decision.APPLIED,
+        return_obj__status=Return.Status.ACCEPTED,
+    ).order_by("-return_obj__reviewed_at", "-pk")
+    # The record's member state, seen from a subquery (Return) of a subquery (the round).
+    paths = [OuterRef(OuterRef(path)) for path in state_paths]
+    state = paths[0] if len(paths) == 1 else Coalesce(*paths, output_field=IntegerField())
+    confirmed_in_round = ReturnItem.objects.filter(
+        **{item_field: OuterRef(OuterRef("pk"))},
+        return_obj__round=OuterRef("pk"),
+        decision=ReturnItem.Decision.APPLIED,
+    )
+    missed = (
+        ConfirmationRound.objects.filter(due_date__lt=today)
+        .filter(
+            created__date__gt=Coalesce(OuterRef("last_verified"), Value(datetime.date.min)),
+        )
+        .filter(Exists(Return.objects.filter(round=OuterRef("pk"), member_state=state)))
+        .filter(~Exists(confirmed_in_round))
+        .order_by("-due_date", "-pk")
+    )
+    unconfirmed_in = Subquery(missed.values("title")[:1])
+    if model is Officer:
+        # Only a tenure still open is in a round: an ended one has nothing left to confirm.
+        unconfirmed_in = Case(When(end_date__isnull=True, then=unconfirmed_in), default=None)
+    return {
+        "confirmed_at": Subquery(applied.values("return_obj__reviewed_at")[:1]),
+        "confirmed_by": Subquery(applied.values("return_obj__member_state__name")[:1]),
+        "confirmed_in": Subquery(applied.values("return_obj__round__title")[:1]),
+        "unconfirmed_in": unconfirmed_in,
+    }

@@ -4,11 +4,15 @@ name and the widget that reads it), the field of an officer's post state, and th
 shared by several tables (name-keyed tables, and records of the network).
 """
 
+import datetime
+
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export.fields import Field
 
 from registry.models import DatePrecision, Network, Source
+from registry.models.rounds import confirmation_annotations
 
 from .engine.resource import RegistryResource
 from .export_reader import RowExportMixin
@@ -110,3 +114,60 @@ class PostStateField(Field):
         if city_state is not None:
             return city_state
         return "" if own_state is None else own_state
+
+
+class ConfirmationField(Field):
+    """
+    Export only (readonly: an import ignores the column): what the confirmation rounds found
+    of a member state, city or officer, as the pages say it (ConfirmableQuerySet
+    .with_confirmation()). Its export reads the same expression (`value_annotations`),
+    worked out for the day of the export.
+    """
+
+    # column name -> (the with_confirmation() annotation, what the column means)
+    COLUMNS = {
+        "confirmed_on": (
+            "confirmed_at",
+            "The day the secretariat accepted the member state's confirmation or correction "
+            "of the record in a confirmation round (the latest); export only, ignored on import.",
+        ),
+        "confirmed_in_round": (
+            "confirmed_in",
+            "The confirmation round of confirmed_on; export only, ignored on import.",
+        ),
+        "not_confirmed_in_round": (
+            "unconfirmed_in",
+            "The latest confirmation round past its due date that covered the record and did "
+            "not confirm it, when the record was not verified since; export only, ignored on "
+            "import.",
+        ),
+    }
+
+    def __init__(self, model, column):
+        self.model = model
+        self.annotation, self.meaning = self.COLUMNS[column]
+        self.value_paths = (f"export_{column}",)
+        is_date = column == "confirmed_on"
+        super().__init__(
+            attribute=self.annotation,
+            column_name=column,
+            widget=DateWidget() if is_date else TextWidget(),
+            readonly=True,
+        )
+
+    @property
+    def value_annotations(self):
+        expressions = confirmation_annotations(self.model)
+        return {self.value_paths[0]: expressions[self.annotation]}
+
+    def render_values(self, value):
+        if isinstance(value, datetime.datetime):
+            value = timezone.localdate(value)  # accepted at: the day, where the registry is
+        return self.widget.render(value)
+
+    def get_value(self, instance):
+        return getattr(instance, self.annotation, None)
+
+
+# The confirmation columns, last in the files of the records that rounds confirm.
+CONFIRMATION_COLUMNS = tuple(ConfirmationField.COLUMNS)

@@ -12,7 +12,14 @@ from import_export.fields import Field
 
 from registry.models import Officer
 
-from .columns import PostStateField, date_column, sources_column, text_column
+from .columns import (
+    CONFIRMATION_COLUMNS,
+    ConfirmationField,
+    PostStateField,
+    date_column,
+    sources_column,
+    text_column,
+)
 from .engine.resource import KEY_CHUNK, RegistryResource
 from .export_reader import RowExportMixin
 from .widgets import CityWidget, DateWidget, MemberStateWidget, RoleWidget, name_key
@@ -68,6 +75,9 @@ class OfficerResource(RowExportMixin, RegistryResource):
     last_verified = date_column("last_verified")
     sources = sources_column()
     in_post_as_of = InPostAsOfField()
+    confirmed_on = ConfirmationField(Officer, "confirmed_on")
+    confirmed_in_round = ConfirmationField(Officer, "confirmed_in_round")
+    not_confirmed_in_round = ConfirmationField(Officer, "not_confirmed_in_round")
 
     key_columns = ("name",)
     unique_fields = ()
@@ -87,6 +97,7 @@ class OfficerResource(RowExportMixin, RegistryResource):
             "last_verified",
             "sources",
             "in_post_as_of",
+            *CONFIRMATION_COLUMNS,
         )
 
     def __init__(self, **kwargs):

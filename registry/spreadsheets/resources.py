@@ -17,6 +17,8 @@ from import_export.fields import Field
 from registry.models import Agreement, City, MemberState, Network, Organisation, Source
 
 from .columns import (
+    CONFIRMATION_COLUMNS,
+    ConfirmationField,
     NamedResource,
     NetworkDefaultMixin,
     date_column,
@@ -121,6 +123,9 @@ class MemberStateResource(NetworkDefaultMixin, RowExportMixin, RegistryResource)
     network = network_column()
     last_verified = date_column("last_verified")
     sources = sources_column()
+    confirmed_on = ConfirmationField(MemberState, "confirmed_on")
+    confirmed_in_round = ConfirmationField(MemberState, "confirmed_in_round")
+    not_confirmed_in_round = ConfirmationField(MemberState, "not_confirmed_in_round")
 
     key_columns = ("code",)
     unique_fields = ("slug", "name", "code_alpha3")
@@ -129,7 +134,16 @@ class MemberStateResource(NetworkDefaultMixin, RowExportMixin, RegistryResource)
 
     class Meta:
         model = MemberState
-        fields = ("code", "name", "code_alpha3", "slug", "network", "last_verified", "sources")
+        fields = (
+            "code",
+            "name",
+            "code_alpha3",
+            "slug",
+            "network",
+            "last_verified",
+            "sources",
+            *CONFIRMATION_COLUMNS,
+        )
 
     def row_key(self, row):
         return row.get("code", "").upper() or None
@@ -176,6 +190,9 @@ class CityResource(NetworkDefaultMixin, RowExportMixin, RegistryResource):
     network = network_column()
     last_verified = date_column("last_verified")
     sources = sources_column()
+    confirmed_on = ConfirmationField(City, "confirmed_on")
+    confirmed_in_round = ConfirmationField(City, "confirmed_in_round")
+    not_confirmed_in_round = ConfirmationField(City, "not_confirmed_in_round")
 
     key_columns = ("name", "member_state")
     sheet_name = "cities"
@@ -195,6 +212,7 @@ class CityResource(NetworkDefaultMixin, RowExportMixin, RegistryResource):
             "network",
             "last_verified",
             "sources",
+            *CONFIRMATION_COLUMNS,
         )
 
     def row_key(self, row):

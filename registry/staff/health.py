@@ -59,6 +59,21 @@ def checks(today=None):
                 Organisation.objects.stale(today),
             )
         ),
+        *(
+            Check(
+                _("Not confirmed"),
+                _(
+                    "Not confirmed in the latest confirmation round past its due date that "
+                    "covered them, and not verified since it opened."
+                ),
+                queryset,
+            )
+            for queryset in (
+                MemberState.objects.unconfirmed(today),
+                City.objects.with_state().unconfirmed(today),
+                Officer.objects.with_posts().unconfirmed(today),
+            )
+        ),
         Check(
             _("Without a current CSCO"),
             _("Cities that no Chief Smart City Officer currently serves."),

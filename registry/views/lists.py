@@ -122,13 +122,15 @@ class MemberStateListView(RegistryListView):
     template_name = "registry/memberstate_list.html"
 
     def get_queryset(self):
-        return (
+        states = (
             MemberState.objects.with_city_counts(self.as_of)
             .order_by("name")
             # The list names the representatives; their sources are on the state's page.
             .with_national_representatives(self.as_of, sources=False)
             .with_sources()
         )
+        # Confirmations are today's facts; a list of another day claims none.
+        return states if self.as_of else states.with_confirmation()
 
 
 class CityListView(RegistryListView):
@@ -138,7 +140,7 @@ class CityListView(RegistryListView):
 
     def get_queryset(self):
         cities = City.objects.with_state().with_officers(self.as_of).with_sources()
-        return cities.pilot_on(self.as_of) if self.as_of else cities
+        return cities.pilot_on(self.as_of) if self.as_of else cities.with_confirmation()
 
 
 class OfficerListView(RegistryListView):
@@ -148,7 +150,8 @@ class OfficerListView(RegistryListView):
 
     def get_queryset(self):
         # Which tenures (current, on a day, or all) is OfficerFilter's `current`.
-        return Officer.objects.with_posts().with_sources().with_in_post_as_of()
+        officers = Officer.objects.with_posts().with_sources().with_in_post_as_of()
+        return officers if self.as_of else officers.with_confirmation()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -48,7 +48,9 @@ class MemberStateDetailView(PublicPageMixin, DetailView):
     template_name = "registry/memberstate_detail.html"
 
     def get_queryset(self):
-        return MemberState.objects.with_national_representatives(self.as_of).with_sources()
+        states = MemberState.objects.with_national_representatives(self.as_of).with_sources()
+        # Confirmations are today's facts; a page of another day claims none.
+        return states if self.as_of else states.with_confirmation()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -69,14 +71,15 @@ class CityDetailView(PublicPageMixin, DetailView):
     template_name = "registry/city_detail.html"
 
     def get_queryset(self):
-        return City.objects.with_state().with_sources()
+        cities = City.objects.with_state().with_sources()
+        return cities if self.as_of else cities.with_confirmation()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         city = self.object
         day = self.as_of or timezone.localdate()
         tenures = city.officers.with_sources().with_in_post_as_of().order_by("start_date", "name")
-        in_post = tenures.in_post_on(day) if self.as_of else tenures.current()
+        in_post = tenures.in_post_on(day) if self.as_of else tenures.current().with_confirmation()
         past = tenures.filter(end_date__lt=day)
         context.update(
             json_ld=linked_data.schema_place(city, self.request.build_absolute_uri),
