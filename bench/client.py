@@ -12,12 +12,16 @@ from django.test import Client
 from bench.measure import QueryLog
 
 
-def staff_client():
+def staff_user():
     user, created = get_user_model().objects.get_or_create(
         username="bench", defaults={"is_staff": True, "is_superuser": True}
     )
+    return user
+
+
+def staff_client():
     client = Client()
-    client.force_login(user)
+    client.force_login(staff_user())
     return client
 
 

@@ -22,10 +22,13 @@ How the registry maps onto Popolo (README, "Popolo JSON", says the same for read
 
 Ids are stable strings built from natural keys (codes, slugs, names, dates), never database ids.
 Every record carries `sources` (Popolo links: the source's own URL when known, else its entry
-on the registry's sources page) and `last_verified`, an extension of the standard.
+on the registry's sources page) and `last_verified`, an extension of the standard; member
+states, cities and officers also carry what the confirmation rounds found of them
+(`confirmed_on`, `confirmed_in_round`, `not_confirmed_in_round`, as in the CSV downloads).
 """
 
 from django.urls import reverse
+from django.utils import timezone
 
 from . import open_data
 from .identifiers import name_key
@@ -86,15 +89,31 @@ class PopoloBuilder:
         return {
             "sources": self.links(record),
             "last_verified": popolo_date(record.last_verified),
+            **self.confirmation(record),
+        }
+
+    @staticmethod
+    def confirmation(record):
+        """What the confirmation rounds found of a member state, city or officer
+        (ConfirmableQuerySet.with_confirmation()), under the names of the CSV columns."""
+        if not hasattr(record, "confirmed_at"):
+            return {}
+        confirmed_at = record.confirmed_at
+        return {
+            "confirmed_on": timezone.localdate(confirmed_at).isoformat() if confirmed_at else None,
+            "confirmed_in_round": record.confirmed_in,
+            "not_confirmed_in_round": record.unconfirmed_in,
         }
 
     def build(self):
         networks = list(Network.objects.prefetch_related("sources").order_by("pk"))
         self.network_ids = {network.pk: network_id(network) for network in networks}
         network = networks[0] if networks else None
-        states = list(MemberState.objects.prefetch_related("sources"))
-        cities = list(City.objects.with_state().with_sources())
-        officers = list(Officer.objects.with_posts().with_sources().with_in_post_as_of())
+        states = list(MemberState.objects.prefetch_related("sources").with_confirmation())
+        cities = list(City.objects.with_state().with_sources().with_confirmation())
+        officers = list(
+            Officer.objects.with_posts().with_sources().with_in_post_as_of().with_confirmation()
+        )
         partners = list(Organisation.objects.prefetch_related("sources"))
         agreements = list(Agreement.objects.with_parties().with_sources())
 

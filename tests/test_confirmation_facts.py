@@ -213,3 +213,35 @@ def test_the_confirmation_columns_are_ignored_when_a_download_is_imported_back(r
     assert {c.pk: (c.version, c.last_verified) for c in City.objects.all()} == before
     for resource in (CityResource, MemberStateResource, OfficerResource):
         assert not {"confirmed_on", "confirmed_in_round"} & set(resource.columns())
+
+
+def popolo():
+    response = Client().get(reverse("registry:popolo"))
+    assert response.status_code == 200
+    return json.loads(
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )
+
+
+def test_popolo_carries_the_confirmation_of_states_cities_and_tenures(round_world):
+    round_ = round_world["round"]
+    round_.due_date = TODAY() - datetime.timedelta(days=1)
+    round_.created -= datetime.timedelta(days=30)
+    round_.save()
+    data = popolo()
+    organizations = {org["name"]: org for org in data["organizations"]}
+    for name in ("Thailand", "Answered city"):
+        assert organizations[name]["confirmed_on"] == TODAY().isoformat()
+        assert organizations[name]["confirmed_in_round"] == "2027 annual confirmation"
+        assert organizations[name]["memberships"][0]["confirmed_in_round"] == (
+            "2027 annual confirmation"
+        )
+    silent = organizations["Silent city"]
+    assert silent["confirmed_on"] is None
+    assert silent["not_confirmed_in_round"] == "2027 annual confirmation"
+    assert organizations["Not in the round"]["not_confirmed_in_round"] is None
+    persons = {person["id"]: person["name"] for person in data["persons"]}
+    tenures = {persons[m["person_id"]]: m for m in data["memberships"]}
+    assert tenures["Quiet officer"]["not_confirmed_in_round"] == "2027 annual confirmation"
+    assert tenures["Predecessor"]["not_confirmed_in_round"] is None  # ended: nothing to confirm
+    assert tenures["Successor"]["not_confirmed_in_round"] is None

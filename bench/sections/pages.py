@@ -4,6 +4,7 @@ by wrk in a separate process for a fixed time per URL, against a trivial Django 
 the same server through the same middleware (the framework floor).
 """
 
+import datetime
 import http.client
 import json
 import shutil
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from bench.client import count_queries, staff_client
+from bench.client import count_queries, staff_client, staff_user
 from bench.data import CITY_SLUG, SEARCH
 from bench.results import Section, SkipSection
 from bench.runner import BENCH_DIR, ROOT
@@ -31,6 +32,9 @@ PAGES = [
     ("cities as JSON", "/cities/?format=json", "json"),
 ]
 LIST_PAGES = ("city list", "officer list", "officer search")
+# The secretariat's confirmation-round pages, requested with a staff session (issue: a round
+# covers every state, the return page lists all of the largest state's cities and officers).
+ROUND_TITLE = "Benchmark confirmation round"
 
 
 def wrk_version():
@@ -50,7 +54,45 @@ def page_queries(paths, staff_paths=()):
     return answer
 
 
-TASKS = {"page-queries": page_queries}
+def round_pages():
+    """
+    A round over every member state (opened once), the paths of its round page and of the
+    largest state's return page, their query counts and a staff session cookie to load them.
+    """
+    from django.conf import settings
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    from registry import confirmation
+    from registry.models import ConfirmationRound, Officer
+
+    client = staff_client()
+    round_ = ConfirmationRound.objects.filter(title=ROUND_TITLE).first()
+    if round_ is None:
+        due = timezone.localdate() + datetime.timedelta(days=30)
+        round_ = confirmation.open_round(ROUND_TITLE, due, opened_by=staff_user())
+    largest = (
+        round_.returns.select_related("member_state")
+        .annotate(cities=Count("member_state__cities"))
+        .order_by("-cities")
+        .first()
+    )
+    state = largest.member_state
+    in_post = Officer.objects.filter(Q(city__member_state=state) | Q(member_state=state))
+    paths = [round_.get_absolute_url(), largest.get_absolute_url()]
+    session = client.cookies[settings.SESSION_COOKIE_NAME]
+    return {
+        "paths": paths,
+        "queries": count_queries(paths, client),
+        "cookie": f"{session.key}={session.value}",
+        "states": round_.returns.count(),
+        "state": state.name,
+        "cities": largest.cities,
+        "officers": in_post.filter(end_date__isnull=True).count(),
+    }
+
+
+TASKS = {"page-queries": page_queries, "round-pages": round_pages}
 
 
 # Parent side ------------------------------------------------------------------------------
@@ -62,11 +104,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def fetch(port, path):
+def fetch(port, path, headers=None):
     """(status, content type) of one GET, redirects not followed."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=headers or {})
         response = conn.getresponse()
         response.read()
         return response.status, response.getheader("Content-Type", "")
@@ -124,7 +166,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
-def load(url, seconds):
+def load(url, seconds, headers=None):
     """wrk for `seconds` at CONNECTIONS concurrent connections; its summary (see wrk_report.lua)."""
     answer = subprocess.run(
         [
@@ -134,6 +176,7 @@ def load(url, seconds):
             f"--duration={seconds}s",
             "--timeout=5s",
             f"--script={BENCH_DIR / 'wrk_report.lua'}",
+            *(f"--header={name}: {value}" for name, value in (headers or {}).items()),
             url,
         ],
         capture_output=True,
@@ -142,6 +185,45 @@ def load(url, seconds):
     )
     line = next(line for line in answer.stdout.splitlines() if line.startswith("{"))
     return json.loads(line)
+
+
+def measure(ctx, server, label, path, kind, queries, headers=None):
+    """One page's row: its status and query count, then its rate and latencies under wrk."""
+    sizes = ctx.sizes
+    started = time.perf_counter()
+    status, content_type = fetch(server.port, path, headers)
+    row = {
+        "page": label,
+        "path": path,
+        "status": status,
+        "queries": queries[path]["queries"],
+        # A first request: this worker process has not rendered the page before.
+        "first_ms": (time.perf_counter() - started) * 1000,
+    }
+    if not 200 <= status < 300:
+        row["note"] = f"answers {status}: not measured"
+        return row
+    if kind == "json" and "json" not in content_type:
+        row["note"] = f"answers {content_type.split(';')[0]}, not JSON: not measured"
+        return row
+    ctx.log(f"pages: {path}")
+    if sizes.warmup_seconds:
+        load(server.url(path), sizes.warmup_seconds, headers)
+    summary = load(server.url(path), sizes.load_seconds, headers)
+    errors = (
+        sum(summary[k] for k in ("status_errors", "connect_errors", "read_errors", "write_errors"))
+        + summary["timeouts"]
+    )
+    if not summary["requests"]:
+        row["note"] = f"no request answered within the {sizes.load_seconds} s run"
+        return row
+    row.update(
+        rps=summary["requests"] / (summary["duration_us"] / 1e6),
+        p50_ms=summary["p50_us"] / 1000,
+        p99_ms=summary["p99_us"] / 1000,
+        errors=errors,
+    )
+    return row
 
 
 def section(ctx):
@@ -154,7 +236,7 @@ def section(ctx):
     )
     queries = ctx.worker("page-queries", paths=[path for _, path, _ in PAGES])
     result = Section(
-        title="Public pages under load",
+        title="Pages under load",
         description=(
             f"gunicorn ({WORKERS} sync workers, DEBUG off, PostgreSQL) with {sizes.cities:,} "
             f"cities and {sizes.page_officers:,} officers; wrk from loopback in its own "
@@ -162,13 +244,16 @@ def section(ctx):
             f"{sizes.warmup_seconds} s of warm-up. Any answer other than 2xx counts as an "
             "error. *vs trivial* is the rate as a share of the trivial view's, served by the "
             "same server through the same middleware. Queries: SQL statements per request "
-            "(Django test client, warm)."
+            "(Django test client, warm). *First ms*: the whole first answer to a fresh server. "
+            "The last two rows are the secretariat's pages of a "
+            "confirmation round over every member state, requested with a staff session."
         ),
         columns=[
             ("page", "Page"),
             ("path", "Path"),
             ("status", "Status"),
             ("queries", "Queries"),
+            ("first_ms", "First ms"),
             ("rps", "Requests/s"),
             ("p50_ms", "p50 ms"),
             ("p99_ms", "p99 ms"),
@@ -176,37 +261,24 @@ def section(ctx):
             ("vs_trivial", "vs trivial"),
         ],
     )
+    rounds = ctx.worker("round-pages")
+    staff = {"Cookie": rounds["cookie"]}
+    round_page, return_page = rounds["paths"]
+    staff_pages = [
+        (f"confirmation round page ({rounds['states']} states, staff)", round_page, "html"),
+        (
+            f"return page ({rounds['state']}: {rounds['cities']:,} cities, "
+            f"{rounds['officers']:,} officers in post, staff)",
+            return_page,
+            "html",
+        ),
+    ]
+    queries.update(rounds["queries"])
     with Server(ctx, ctx.data_dir.parent / "gunicorn.log") as server:
         for label, path, kind in PAGES:
-            status, content_type = fetch(server.port, path)
-            row = {"page": label, "path": path, "status": status}
-            row["queries"] = queries[path]["queries"]
-            if not 200 <= status < 300:
-                row["note"] = f"answers {status}: not measured"
-                result.rows.append(row)
-                continue
-            if kind == "json" and "json" not in content_type:
-                row["note"] = f"answers {content_type.split(';')[0]}, not JSON: not measured"
-                result.rows.append(row)
-                continue
-            ctx.log(f"pages: {path}")
-            if sizes.warmup_seconds:
-                load(server.url(path), sizes.warmup_seconds)
-            summary = load(server.url(path), sizes.load_seconds)
-            errors = (
-                sum(
-                    summary[k]
-                    for k in ("status_errors", "connect_errors", "read_errors", "write_errors")
-                )
-                + summary["timeouts"]
-            )
-            row.update(
-                rps=summary["requests"] / (summary["duration_us"] / 1e6),
-                p50_ms=summary["p50_us"] / 1000,
-                p99_ms=summary["p99_us"] / 1000,
-                errors=errors,
-            )
-            result.rows.append(row)
+            result.rows.append(measure(ctx, server, label, path, kind, queries))
+        for label, path, kind in staff_pages:
+            result.rows.append(measure(ctx, server, label, path, kind, queries, staff))
     floor = result.rows[0].get("rps")
     for row in result.rows:
         if floor and row.get("rps"):
