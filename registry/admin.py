@@ -31,7 +31,7 @@ from .spreadsheets.resources import (
     OrganisationResource,
     SourceResource,
 )
-from .staff import rounds
+from .staff import return_sheets, rounds
 from .staff.forms import AgreementAdminForm
 from .staff.options import (
     EditableChoicesSearchMixin,
@@ -248,6 +248,24 @@ class ConfirmationRoundAdmin(admin.ModelAdmin):
                 "returns/<int:return_id>/",
                 view(lambda request, return_id: rounds.return_page(self, request, return_id)),
                 name="registry_confirmationround_return",
+            ),
+            path(
+                "returns/<int:return_id>/spreadsheet/",
+                view(
+                    lambda request, return_id: return_sheets.return_spreadsheet(
+                        self, request, return_id
+                    )
+                ),
+                name="registry_confirmationround_return_spreadsheet",
+            ),
+            path(
+                "returns/<int:return_id>/upload/",
+                view(
+                    lambda request, return_id: return_sheets.upload_return(
+                        self, request, return_id
+                    )
+                ),
+                name="registry_confirmationround_return_upload",
             ),
             path(
                 "returns/<int:return_id>/review/",

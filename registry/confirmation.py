@@ -96,7 +96,8 @@ def add_returns(round_, member_states):
     Return.objects.bulk_create(Return(round=round_, member_state=state) for state in member_states)
 
 
-def _records_by_key(ret):
+def records_by_key(ret):
+    """{record key: record} of every record a return covers."""
     state, representatives, cities = ret.records()
     records = [state, *representatives]
     for city in cities:
@@ -112,7 +113,7 @@ def save_answers(ret, answers, user):
     """
     if not ret.is_editable:
         raise RoundError(_("This return has been submitted and can no longer be changed."))
-    records = _records_by_key(ret)
+    records = records_by_key(ret)
     unknown = set(answers) - set(records)
     if unknown:
         raise RoundError(_("These records are not part of this return: %s") % sorted(unknown))

@@ -42,6 +42,20 @@ def log_in_through_the_form(driver, base_url, username):
     assert f"welcome, {username}" in driver.find_element(By.ID, "user-tools").text.lower()
 
 
+def clicked_through(driver, element, locator):
+    """Click `element` and wait for the next page's `locator` (By, value): a click starts the
+    navigation, it does not wait for the new page on a busy machine."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element("tag name", "html")
+    element.click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    return WebDriverWait(driver, 15).until(
+        expected_conditions.presence_of_element_located(locator)
+    )
+
+
 def answer(driver, record, action, **fields):
     """Choose `action` for `record` and fill `fields` (name -> value) in its answer block."""
     from selenium.webdriver.common.by import By
@@ -85,8 +99,10 @@ def test_a_member_state_editor_fills_in_and_submits_a_return_in_the_browser(
     assert [row.text.split()[0] for row in rows] == ["Thailand"]
     if violations := axe():
         found["round page"] = violations
-    browser.find_element(By.LINK_TEXT, "Thailand").click()
-    assert "not started" in browser.find_element(By.ID, "return-status").text
+    status = clicked_through(
+        browser, browser.find_element(By.LINK_TEXT, "Thailand"), (By.ID, "return-status")
+    )
+    assert "not started" in status.text
     if violations := axe():
         found["return page"] = violations
 
@@ -107,8 +123,12 @@ def test_a_member_state_editor_fills_in_and_submits_a_return_in_the_browser(
         effective_date="2027-01-15",
     )
     screenshot(browser, "confirmation-return")
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit][name=save]").click()
-    assert "Saved." in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
+    saved = clicked_through(
+        browser,
+        browser.find_element(By.CSS_SELECTOR, "input[type=submit][name=save]"),
+        (By.CSS_SELECTOR, "ul.messagelist"),
+    )
+    assert "Saved." in saved.text
     thai_return.refresh_from_db()
     assert thai_return.status == Return.Status.IN_PROGRESS
     bangkok.refresh_from_db()
@@ -119,8 +139,12 @@ def test_a_member_state_editor_fills_in_and_submits_a_return_in_the_browser(
     assert browser.find_element(By.NAME, f"{prefix}-new_name").get_attribute("value") == (
         "สมชาย ใจดี"
     )
-    browser.find_element(By.CSS_SELECTOR, "input[type=submit][name=submit]").click()
-    assert "Submitted for review." in browser.find_element(By.CSS_SELECTOR, "ul.messagelist").text
+    submitted = clicked_through(
+        browser,
+        browser.find_element(By.CSS_SELECTOR, "input[type=submit][name=submit]"),
+        (By.CSS_SELECTOR, "ul.messagelist"),
+    )
+    assert "Submitted for review." in submitted.text
     assert "Status: submitted" in browser.find_element(By.ID, "return-status").text
     assert not browser.find_elements(By.CSS_SELECTOR, "input[name=submit]")  # frozen
     answers_table = browser.find_element(By.ID, "answers").text
@@ -149,8 +173,10 @@ def test_a_member_state_editor_fills_in_and_submits_a_return_in_the_browser(
         found["round page, secretariat"] = violations
     screenshot(browser, "confirmation-round")
     # The reviewer sees each answer beside the record as it is now, and the review form.
-    browser.find_element(By.LINK_TEXT, "Thailand").click()
-    assert browser.find_element(By.ID, "review").is_displayed()
+    review = clicked_through(
+        browser, browser.find_element(By.LINK_TEXT, "Thailand"), (By.ID, "review")
+    )
+    assert review.is_displayed()
     review_table = browser.find_element(By.ID, "answers").text
     assert "https://example.org/thai-return-2027" in review_table
     assert "successor's name: — → สมชาย ใจดี" in review_table

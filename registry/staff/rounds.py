@@ -192,14 +192,15 @@ def round_page(model_admin, request, round_id):
     return TemplateResponse(request, "admin/registry/confirmation_round.html", context)
 
 
-def _visible_return_or_404(request, return_id):
+def visible_return_or_404(request, return_id):
     ret = get_object_or_404(Return.objects.select_related("round", "member_state"), pk=return_id)
     if not permissions.can_see_return(request.user, ret):
         raise Http404
     return ret
 
 
-def _answer_forms(ret, data=None):
+def return_sections(ret, data=None):
+    """([(title, [AnswerForm of each record])], {record key: saved item}) of a return."""
     state, representatives, cities = ret.records()
     items = {
         item.record_key: item
@@ -241,12 +242,12 @@ def _answer_forms(ret, data=None):
 
 def return_page(model_admin, request, return_id):
     """The return: the state's answers as a form while it may change, read-only after."""
-    ret = _visible_return_or_404(request, return_id)
+    ret = visible_return_or_404(request, return_id)
     may_fill = permissions.can_fill_return(request.user, ret) and ret.is_editable
     data = request.POST if request.method == "POST" else None
     if data is not None and not may_fill:
         raise PermissionDenied
-    sections, items = _answer_forms(ret, data if may_fill else None)
+    sections, items = return_sections(ret, data if may_fill else None)
     status = 200
     if data is not None:
         forms_ = [form for _title, section in sections for form in section]
@@ -290,7 +291,7 @@ def return_page(model_admin, request, return_id):
 
 def review(model_admin, request, return_id):
     """Accept a submitted return, or return it for changes (POST only)."""
-    ret = _visible_return_or_404(request, return_id)
+    ret = visible_return_or_404(request, return_id)
     if request.method != "POST" or not permissions.can_review_returns(request.user):
         raise PermissionDenied
     form = ReviewForm(request.POST)

@@ -1,0 +1,321 @@
+"""
+A return as one spreadsheet, for national offices that work offline: download it, answer in the
+`answer` column (editing a record's own cells is a correction), upload it, check the preview and
+confirm. Nothing is saved before the confirmation, and a file with one bad row saves nothing.
+
+Each row goes through the return page's own form (rounds.AnswerForm), so a spreadsheet answer
+is checked exactly as the same answer typed into the page would be. The preview carries the
+cleaned answers signed (django.core.signing) rather than kept on the server: any app server
+can take the confirmation.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from .. import confirmation, permissions
+from ..models import City, MemberState, Officer
+from ..spreadsheets.errors import SpreadsheetError
+from ..spreadsheets.files import FormulaCell, read_single_sheet
+from ..spreadsheets.writers import write_xlsx
+from .rounds import AnswerForm, return_sections, visible_return_or_404
+
+Action = confirmation.Action
+SHEET_TITLE = "return"
+# The record's own cells: what it is now, and what a correction changes.
+RECORD_COLUMNS = ["name", "designation", "start_date", "pilot_since", "action_plan_url"]
+ANSWER_COLUMNS = [
+    "answer",
+    "successor_name",
+    "successor_designation",
+    "effective_date",
+    "source_url",
+    "source_note",
+]
+COLUMNS = ["record", "kind", "city", *RECORD_COLUMNS, *ANSWER_COLUMNS]
+# The form field each answer column fills.
+FORM_FIELDS = {
+    "answer": "action",
+    "successor_name": "new_name",
+    "successor_designation": "new_designation",
+    "effective_date": "effective_date",
+    "source_url": "source_url",
+    "source_note": "source_note",
+}
+MAX_ROWS = 20_000
+SIGNING_SALT = "registry.return-upload"
+# How long a preview may wait for its confirmation.
+PREVIEW_MAX_AGE = 24 * 60 * 60
+
+
+def kind_of(record):
+    if isinstance(record, MemberState):
+        return str(MemberState._meta.verbose_name)
+    if isinstance(record, City):
+        return str(City._meta.verbose_name)
+    return str(record.get_role_display())
+
+
+def record_row(form):
+    """A record's row: what it is now (or as the saved answer corrects it) and the answer."""
+    record, initial = form.record, form.initial
+    values = {
+        "record": confirmation.record_key(record),
+        "kind": kind_of(record),
+        "city": str(record.city) if isinstance(record, Officer) and record.city_id else "",
+    }
+    for column in RECORD_COLUMNS:
+        if column in form.correctable:
+            values[column] = initial.get(f"correct_{column}", getattr(record, column))
+        else:
+            values[column] = ""
+    for column, field in FORM_FIELDS.items():
+        values[column] = initial.get(field) or ""
+    if initial.get("action") != Action.HANDOVER:
+        # The form's initial data names a correction's values new_*, too: not a successor.
+        values["successor_name"] = values["successor_designation"] = ""
+    return [values[column] if values[column] is not None else "" for column in COLUMNS]
+
+
+def return_spreadsheet(model_admin, request, return_id):
+    """The return as XLSX: one row per record it covers, with the answers saved so far."""
+    ret = visible_return_or_404(request, return_id)
+    sections, _items = return_sections(ret)
+    rows = [record_row(form) for _title, forms in sections for form in forms]
+    content = write_xlsx([(SHEET_TITLE, COLUMNS, rows)])
+    name = slugify(f"{ret.round.title} {ret.member_state.code}") or f"return-{ret.pk}"
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx")
+    return response
+
+
+def cell_text(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def answer_value(text):
+    """The Action a cell names, by value ("handover") or label ("record a handover")."""
+    wanted = text.strip().casefold()
+    for action in Action:
+        if wanted in (action.value, str(action.label).casefold()):
+            return action.value
+    return text
+
+
+def read_answers(ret, data):
+    """
+    (answers, errors): the rows of an uploaded return as {record key: Answer or None}, or the
+    reasons, one per bad row ("Row 4: ..."), and no answers at all when there is any.
+    """
+    sheet = read_single_sheet(data, "XLSX", wanted=SHEET_TITLE)
+    headers = [cell_text(header) for header in sheet.headers or []]
+    missing = [column for column in ("record", "answer") if column not in headers]
+    if missing:
+        raise SpreadsheetError(
+            _("The file has no %(columns)s column: upload the return's own spreadsheet.")
+            % {"columns": ", ".join(missing)}
+        )
+    if len(sheet) > MAX_ROWS:
+        raise SpreadsheetError(_("The file has more than %d rows.") % MAX_ROWS)
+    sections, saved = return_sections(ret)
+    forms_by_key = {
+        confirmation.record_key(form.record): form for _title, forms in sections for form in forms
+    }
+    answers, errors, seen = {}, [], {}
+    for line, row in enumerate(sheet.dict, start=2):
+        cells = {header: row.get(header) for header in headers if header}
+        formula = next((c for c, v in cells.items() if isinstance(v, FormulaCell)), None)
+        if formula:
+            errors.append(
+                _("Row %(row)d: the %(column)s cell holds a formula; give its value.")
+                % {"row": line, "column": formula}
+            )
+            continue
+        texts = {column: cell_text(value) for column, value in cells.items()}
+        key = texts.get("record", "")
+        if not any(texts.values()):
+            continue
+        if key not in forms_by_key:
+            errors.append(
+                _("Row %(row)d: '%(record)s' is not a record of this return.")
+                % {"row": line, "record": key}
+            )
+            continue
+        if key in seen:
+            errors.append(
+                _("Row %(row)d: %(record)s is answered already in row %(first)d.")
+                % {"row": line, "record": key, "first": seen[key]}
+            )
+            continue
+        seen[key] = line
+        page_form = forms_by_key[key]
+        form = AnswerForm(form_data(page_form, texts), record=page_form.record, item=None)
+        if not form.is_valid():
+            for field, messages_ in form.errors.items():
+                label = column_of(field)
+                for message in messages_:
+                    errors.append(
+                        _("Row %(row)d (%(record)s), %(column)s: %(message)s")
+                        % {"row": line, "record": form.record, "column": label, "message": message}
+                    )
+            continue
+        answer = form.answer()
+        corrected = form.proposed_corrections()
+        if corrected and (answer is None or answer.action != Action.CORRECT):
+            errors.append(
+                _(
+                    "Row %(row)d (%(record)s): its %(columns)s changed, but its answer is not "
+                    "'correct'. Write 'correct' in the answer column, or put the cells back."
+                )
+                % {
+                    "row": line,
+                    "record": form.record,
+                    "columns": ", ".join(corrected),
+                }
+            )
+            continue
+        if answer is None and key not in saved:
+            continue  # not answered, before or now
+        answers[key] = answer
+    return ({} if errors else answers), errors
+
+
+def form_data(page_form, texts):
+    """The return page's POST data for one record, from its row's cells."""
+    prefix = page_form.prefix
+    data = {}
+    for column, field in FORM_FIELDS.items():
+        value = texts.get(column, "")
+        data[f"{prefix}-{field}"] = answer_value(value) if column == "answer" else value
+    for name in page_form.correctable:
+        # A column left out of the file leaves the record's value as it is.
+        value = texts.get(name)
+        if value is None:
+            value = page_form.initial.get(f"correct_{name}")
+            value = value.isoformat() if hasattr(value, "isoformat") else value
+        data[f"{prefix}-correct_{name}"] = "" if value is None else value
+    return data
+
+
+def column_of(field):
+    for column, name in FORM_FIELDS.items():
+        if name == field:
+            return column
+    return field.removeprefix("correct_") if field != "__all__" else _("row")
+
+
+def signed_answers(ret, user, answers):
+    payload = {
+        key: None
+        if answer is None
+        else {
+            "action": answer.action,
+            "proposed_values": answer.proposed_values,
+            "source_url": answer.source_url,
+            "source_note": answer.source_note,
+            "effective_date": answer.effective_date.isoformat() if answer.effective_date else None,
+        }
+        for key, answer in answers.items()
+    }
+    return signing.dumps(
+        {"return": ret.pk, "user": user.pk, "answers": payload},
+        salt=SIGNING_SALT,
+        compress=True,
+    )
+
+
+def unsigned_answers(ret, user, token):
+    try:
+        payload = signing.loads(token, salt=SIGNING_SALT, max_age=PREVIEW_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if payload.get("return") != ret.pk or payload.get("user") != user.pk:
+        return None
+    answers = {}
+    for key, value in payload["answers"].items():
+        if value is None:
+            answers[key] = None
+            continue
+        day = value.pop("effective_date")
+        answers[key] = confirmation.Answer(
+            **value, effective_date=datetime.date.fromisoformat(day) if day else None
+        )
+    return answers
+
+
+def preview_row(record, answer):
+    """What the preview says of one answer: the action and each value now → proposed."""
+    if answer is None:
+        return {"record": record, "action": _("not answered (the saved answer is cleared)")}
+    if answer.action == Action.HANDOVER:
+        changes = [(_("successor's %s") % k, "", v) for k, v in answer.proposed_values.items()]
+    else:
+        changes = [(k, getattr(record, k), v) for k, v in answer.proposed_values.items()]
+    return {
+        "record": record,
+        "action": Action(answer.action).label,
+        "changes": changes,
+        "answer": answer,
+    }
+
+
+def upload_return(model_admin, request, return_id):
+    """POST a file: its preview (nothing saved); POST the preview's confirmation: saved."""
+    ret = visible_return_or_404(request, return_id)
+    if request.method != "POST":
+        return HttpResponseRedirect(ret.get_absolute_url())
+    if not (permissions.can_fill_return(request.user, ret) and ret.is_editable):
+        raise PermissionDenied
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Upload the return of %s") % ret.member_state,
+        "ret": ret,
+        "opts": model_admin.model._meta,
+    }
+    if "confirm" in request.POST:
+        answers = unsigned_answers(ret, request.user, request.POST.get("answers", ""))
+        if answers is None:
+            messages.error(request, _("The preview has expired or was altered; upload again."))
+            return HttpResponseRedirect(ret.get_absolute_url())
+        try:
+            confirmation.save_answers(ret, answers, request.user)
+        except confirmation.RoundError as error:
+            context["errors"] = [str(error)]
+            return TemplateResponse(request, TEMPLATE, context, status=error.status_code)
+        messages.success(request, _("Saved %d answers from the spreadsheet.") % len(answers))
+        return HttpResponseRedirect(ret.get_absolute_url())
+    upload = request.FILES.get("file")
+    if upload is None:
+        context["errors"] = [_("Choose the return's spreadsheet (XLSX) to upload.")]
+        return TemplateResponse(request, TEMPLATE, context, status=400)
+    try:
+        answers, errors = read_answers(ret, upload.read())
+    except SpreadsheetError as error:
+        answers, errors = {}, [str(error)]
+    if errors:
+        context["errors"] = errors
+        return TemplateResponse(request, TEMPLATE, context, status=400)
+    records = confirmation.records_by_key(ret)
+    context["preview"] = [preview_row(records[key], answer) for key, answer in answers.items()]
+    context["answers_token"] = signed_answers(ret, request.user, answers)
+    return TemplateResponse(request, TEMPLATE, context)
+
+
+TEMPLATE = "admin/registry/confirmation_return_upload.html"
