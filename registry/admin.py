@@ -31,7 +31,7 @@ from .spreadsheets.resources import (
     OrganisationResource,
     SourceResource,
 )
-from .staff import return_sheets, rounds
+from .staff import return_sheets, round_forms, rounds
 from .staff.forms import AgreementAdminForm
 from .staff.options import (
     EditableChoicesSearchMixin,
@@ -223,7 +223,7 @@ class ConfirmationRoundAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
-            kwargs["form"] = rounds.OpenRoundForm
+            kwargs["form"] = round_forms.OpenRoundForm
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):

@@ -64,10 +64,44 @@ class Answer:
 class AcceptResult:
     applied: list
     conflicts: list
+    not_accepted: list = dataclasses.field(default_factory=list)
 
 
 def record_key(record):
     return f"{type(record)._meta.model_name}:{record.pk}"
+
+
+# What an addition asks, by kind: a pilot city of the state, or an officer of one of its posts.
+ADDITION_FIELDS = {
+    "city": ("name", "pilot_since", "action_plan_url"),
+    "officer": ("name", "designation", "start_date"),
+}
+ADD_PREFIX = "add:"
+
+
+def is_addition(key):
+    return key.startswith(ADD_PREFIX)
+
+
+def addition_place(ret, proposed):
+    """
+    The record an addition is made to: the return's member state (a new pilot city or
+    national representative), or one of its cities (a new CSCO, `post` "city:<pk>").
+    """
+    post = proposed.get("post", "")
+    if proposed.get("kind") == "city" or post == record_key(ret.member_state):
+        return ret.member_state
+    if post.startswith("city:") and post.removeprefix("city:").isdigit():
+        city = City.objects.filter(
+            pk=int(post.removeprefix("city:")), member_state=ret.member_state_id
+        ).first()
+        if city is not None:
+            return city
+    raise RoundError(
+        _(
+            "A new officer is added to a city of this member state, or as its national representative."
+        )
+    )
 
 
 def allowed_actions(record):
@@ -114,17 +148,25 @@ def save_answers(ret, answers, user):
     if not ret.is_editable:
         raise RoundError(_("This return has been submitted and can no longer be changed."))
     records = records_by_key(ret)
-    unknown = set(answers) - set(records)
+    unknown = {key for key in answers if not is_addition(key)} - set(records)
     if unknown:
         raise RoundError(_("These records are not part of this return: %s") % sorted(unknown))
     now = timezone.now()
     with transaction.atomic():
         existing = {item.record_key: item for item in ret.items.all()}
+        numbers = [int(k.removeprefix(ADD_PREFIX)) for k in existing if is_addition(k)]
+        next_addition = max(numbers, default=0) + 1
         for key, answer in answers.items():
             item = existing.get(key)
             if answer is None:
                 if item is not None:
                     item.delete()
+                continue
+            if is_addition(key):
+                if item is None:
+                    # A new addition ("add:new-city" from a blank form) gets the next number.
+                    key, next_addition = f"{ADD_PREFIX}{next_addition}", next_addition + 1
+                _save_addition(ret, key, item, answer, now)
                 continue
             record = records[key]
             if answer.action not in allowed_actions(record):
@@ -161,6 +203,32 @@ def save_answers(ret, answers, user):
         ret.updated = now
         ret.save(update_fields=["status", "updated"])
     return ret
+
+
+def _save_addition(ret, key, item, answer, now):
+    if answer.action != Action.ADD:
+        raise RoundError(_("A new record can only be added."))
+    place = addition_place(ret, answer.proposed_values)
+    if item is None:
+        item = ReturnItem(return_obj=ret, record_key=key)
+    elif (item.action, item.proposed_values, item.source_url, item.source_note) == (
+        answer.action,
+        answer.proposed_values,
+        answer.source_url,
+        answer.source_note,
+    ):
+        return
+    item.member_state, item.city, item.officer = None, None, None
+    setattr(item, ITEM_FIELDS[type(place)], place)
+    item.action = answer.action
+    item.proposed_values = answer.proposed_values
+    item.source_url = answer.source_url
+    item.source_note = answer.source_note
+    item.effective_date = None
+    item.record_version = place.version
+    item.decision = ReturnItem.Decision.PENDING
+    item.updated = now
+    item.save()
 
 
 def submit(ret, user):
@@ -208,11 +276,12 @@ def return_for_changes(return_id, reviewer, comment):
     return ret
 
 
-def accept(return_id, reviewer, today=None):
-    """Apply every answer of a submitted return, in one transaction; see the module docstring.
+def accept(return_id, reviewer, today=None, only=None):
+    """Apply the answers of a submitted return, in one transaction; see the module docstring.
 
-    A second reviewer accepting at the same time waits on the row lock and is then told the
-    return is accepted already.
+    `only` (record keys) accepts the return record by record: the answers it leaves out are
+    marked not accepted and change nothing. A second reviewer accepting at the same time waits
+    on the row lock and is then told the return is accepted already.
     """
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -230,6 +299,12 @@ def accept(return_id, reviewer, today=None):
         result = AcceptResult(applied=[], conflicts=[])
         with recorded_as(user=reviewer, reason=reason):
             for item in ret.items.select_related("member_state", "city", "officer"):
+                if only is not None and item.record_key not in only:
+                    item.decision = ReturnItem.Decision.NOT_ACCEPTED
+                    item.decision_note = _("Not accepted by %s.") % reviewer.get_username()
+                    item.save(update_fields=["decision", "decision_note"])
+                    result.not_accepted.append(item)
+                    continue
                 _decide(item, source, today, result)
         ret.status = Return.Status.ACCEPTED
         ret.reviewed_by = reviewer
@@ -258,7 +333,8 @@ def _confirmation_source(ret):
 def _decide(item, source, today, result):
     model = type(item.record)
     record = model.objects.select_for_update().get(pk=item.record.pk)
-    if record.version != item.record_version:
+    # Adding to a state or city does not depend on the version it was answered at.
+    if item.action != Action.ADD and record.version != item.record_version:
         item.decision = ReturnItem.Decision.CONFLICT
         item.decision_note = _(
             "%(record)s was changed by staff after the state answered (version %(then)s, now "
@@ -280,7 +356,52 @@ def _decide(item, source, today, result):
     item.save(update_fields=["decision", "decision_note"])
 
 
+def _add(item, place, source, today):
+    """The record an addition proposes, created with the confirmation as its source."""
+    proposed = item.proposed_values
+    if proposed.get("kind") == "city":
+        values = {name: proposed.get(name) for name in ADDITION_FIELDS["city"]}
+        added = City(
+            member_state=place,
+            network_id=place.network_id,
+            name=values["name"],
+            pilot_since=values["pilot_since"] or None,
+            action_plan_url=values["action_plan_url"] or "",
+            slug=_free_slug(City, values["name"]),
+        )
+    else:
+        values = {name: proposed.get(name) for name in ADDITION_FIELDS["officer"]}
+        is_city = isinstance(place, City)
+        added = Officer(
+            role=Officer.Role.CSCO if is_city else Officer.Role.NATIONAL_REPRESENTATIVE,
+            city=place if is_city else None,
+            member_state=None if is_city else place,
+            name=values["name"],
+            designation=values["designation"] or "",
+            start_date=values["start_date"] or None,
+        )
+    for name in ("pilot_since", "start_date"):
+        if isinstance(getattr(added, name, None), str):
+            setattr(added, name, datetime.date.fromisoformat(getattr(added, name)))
+    added.last_verified = today
+    added.full_clean(exclude=["sources"])
+    added.save()
+    added.sources.add(source)
+    return added
+
+
+def _free_slug(model, name):
+    base = slugify(name)[:90].strip("-") or model._meta.model_name
+    slug, n = base, 2
+    while model.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
 def _apply(item, record, source, today):
+    if item.action == Action.ADD:
+        _add(item, record, source, today)
+        return
     if item.action == Action.CORRECT:
         for name in CORRECTABLE_FIELDS[type(record)]:
             if name in item.proposed_values:

@@ -97,7 +97,12 @@ class ReturnQuerySet(models.QuerySet):
         representatives = Officer.objects.current().filter(member_state=state)
         cities = City.objects.filter(member_state=state)
         city_officers = Officer.objects.current().filter(city__member_state=state)
-        changes = [ReturnItem.Action.CORRECT, ReturnItem.Action.HANDOVER, ReturnItem.Action.END]
+        changes = [
+            ReturnItem.Action.CORRECT,
+            ReturnItem.Action.HANDOVER,
+            ReturnItem.Action.END,
+            ReturnItem.Action.ADD,
+        ]
         last_item = ReturnItem.objects.filter(return_obj=OuterRef("pk")).order_by()
         last_item = last_item.values("return_obj").annotate(last=Max("updated")).values("last")
         return (
@@ -236,16 +241,20 @@ class ReturnItem(models.Model):
         CORRECT = "correct", _("correct")
         HANDOVER = "handover", _("record a handover")
         END = "end", _("no longer in post")
+        ADD = "add", _("add")
 
     class Decision(models.TextChoices):
         PENDING = "pending", _("pending")
         APPLIED = "applied", _("applied")
         CONFLICT = "conflict", _("refused: the record changed meanwhile")
+        NOT_ACCEPTED = "declined", _("not accepted by the reviewer")
 
     return_obj = models.ForeignKey(
         Return, on_delete=models.CASCADE, related_name="items", verbose_name=_("return")
     )
-    # "memberstate:3", "city:12", "officer:40": the key the return page's forms use.
+    # "memberstate:3", "city:12", "officer:40": the key the return page's forms use; an
+    # addition, which has no record yet, is "add:1", "add:2"... and names where it adds (the
+    # member state, or the city of a new CSCO).
     record_key = models.CharField(_("record"), max_length=40)
     member_state = models.ForeignKey(
         MemberState,
@@ -347,7 +356,10 @@ def confirmation_annotations(model, today=None):
     """
     item_field, state_paths = _CONFIRMED_RECORDS[model._meta.model_name]
     today = today or timezone.localdate()
-    applied = ReturnItem.objects.filter(
+    # An addition names the record it adds to (the state, or the city of a new CSCO), which
+    # it neither confirms nor corrects.
+    answers = ReturnItem.objects.exclude(action=ReturnItem.Action.ADD)
+    applied = answers.filter(
         **{item_field: OuterRef("pk")},
         decision=ReturnItem.Decision.APPLIED,
         return_obj__status=Return.Status.ACCEPTED,
@@ -355,7 +367,7 @@ def confirmation_annotations(model, today=None):
     # The record's member state, seen from a subquery (Return) of a subquery (the round).
     paths = [OuterRef(OuterRef(path)) for path in state_paths]
     state = paths[0] if len(paths) == 1 else Coalesce(*paths, output_field=IntegerField())
-    confirmed_in_round = ReturnItem.objects.filter(
+    confirmed_in_round = answers.filter(
         **{item_field: OuterRef(OuterRef("pk"))},
         return_obj__round=OuterRef("pk"),
         decision=ReturnItem.Decision.APPLIED,

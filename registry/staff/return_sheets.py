@@ -3,7 +3,7 @@ A return as one spreadsheet, for national offices that work offline: download it
 `answer` column (editing a record's own cells is a correction), upload it, check the preview and
 confirm. Nothing is saved before the confirmation, and a file with one bad row saves nothing.
 
-Each row goes through the return page's own form (rounds.AnswerForm), so a spreadsheet answer
+Each row goes through the return page's own form (round_forms.AnswerForm), so a spreadsheet answer
 is checked exactly as the same answer typed into the page would be. The preview carries the
 cleaned answers signed (django.core.signing) rather than kept on the server: any app server
 can take the confirmation.
@@ -21,11 +21,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .. import confirmation, permissions
-from ..models import City, MemberState, Officer
+from ..models import City, MemberState, Officer, ReturnItem
 from ..spreadsheets.errors import SpreadsheetError
 from ..spreadsheets.files import FormulaCell, read_single_sheet
 from ..spreadsheets.writers import write_xlsx
-from .rounds import AnswerForm, return_sections, visible_return_or_404
+from .round_forms import AdditionForm, AnswerForm, form_key, subject_of
+from .rounds import return_sections, visible_return_or_404
 
 Action = confirmation.Action
 SHEET_TITLE = "return"
@@ -50,6 +51,8 @@ FORM_FIELDS = {
     "source_note": "source_note",
 }
 MAX_ROWS = 20_000
+# The key of a row that adds a record (its `record` cell is empty), until it is saved "add:N".
+NEW_ADDITION = f"{confirmation.ADD_PREFIX}new-"
 SIGNING_SALT = "registry.return-upload"
 # How long a preview may wait for its confirmation.
 PREVIEW_MAX_AGE = 24 * 60 * 60
@@ -61,6 +64,34 @@ def kind_of(record):
     if isinstance(record, City):
         return str(City._meta.verbose_name)
     return str(record.get_role_display())
+
+
+def addition_row(form, ret):
+    """A saved addition's row: its key ("add:1"), what it adds and where, and its source."""
+    proposed = form.initial
+    values = dict.fromkeys(COLUMNS, "")
+    values.update(
+        record=form.key,
+        answer=Action.ADD.value,
+        source_url=proposed.get("source_url", ""),
+        source_note=proposed.get("source_note", ""),
+    )
+    for name in confirmation.ADDITION_FIELDS[form.kind]:
+        value = proposed.get(name) or ""
+        values[name] = (
+            datetime.date.fromisoformat(value)
+            if name.endswith(("_since", "_date")) and value
+            else value
+        )
+    if form.kind == "city":
+        values["kind"] = kind_of(City())
+    else:
+        place = confirmation.addition_place(ret, proposed)
+        is_city = isinstance(place, City)
+        role = Officer.Role.CSCO if is_city else Officer.Role.NATIONAL_REPRESENTATIVE
+        values["kind"] = str(role.label)
+        values["city"] = place.name if is_city else ""
+    return [values[column] for column in COLUMNS]
 
 
 def record_row(form):
@@ -88,7 +119,13 @@ def return_spreadsheet(model_admin, request, return_id):
     """The return as XLSX: one row per record it covers, with the answers saved so far."""
     ret = visible_return_or_404(request, return_id)
     sections, _items = return_sections(ret)
-    rows = [record_row(form) for _title, forms in sections for form in forms]
+    rows = []
+    for _title, forms in sections:
+        for form in forms:
+            if not isinstance(form, AdditionForm):
+                rows.append(record_row(form))
+            elif not form.key.startswith(NEW_ADDITION):
+                rows.append(addition_row(form, ret))
     content = write_xlsx([(SHEET_TITLE, COLUMNS, rows)])
     name = slugify(f"{ret.round.title} {ret.member_state.code}") or f"return-{ret.pk}"
     response = HttpResponse(
@@ -136,7 +173,10 @@ def read_answers(ret, data):
         raise SpreadsheetError(_("The file has more than %d rows.") % MAX_ROWS)
     sections, saved = return_sections(ret)
     forms_by_key = {
-        confirmation.record_key(form.record): form for _title, forms in sections for form in forms
+        form_key(form): form
+        for _title, forms in sections
+        for form in forms
+        if not isinstance(form, AdditionForm)
     }
     answers, errors, seen = {}, [], {}
     for line, row in enumerate(sheet.dict, start=2):
@@ -149,15 +189,9 @@ def read_answers(ret, data):
             )
             continue
         texts = {column: cell_text(value) for column, value in cells.items()}
-        key = texts.get("record", "")
         if not any(texts.values()):
             continue
-        if key not in forms_by_key:
-            errors.append(
-                _("Row %(row)d: '%(record)s' is not a record of this return.")
-                % {"row": line, "record": key}
-            )
-            continue
+        key = texts.get("record", "") or f"{NEW_ADDITION}{line}"
         if key in seen:
             errors.append(
                 _("Row %(row)d: %(record)s is answered already in row %(first)d.")
@@ -165,36 +199,110 @@ def read_answers(ret, data):
             )
             continue
         seen[key] = line
-        page_form = forms_by_key[key]
-        form = AnswerForm(form_data(page_form, texts), record=page_form.record, item=None)
-        if not form.is_valid():
-            for field, messages_ in form.errors.items():
-                label = column_of(field)
-                for message in messages_:
-                    errors.append(
-                        _("Row %(row)d (%(record)s), %(column)s: %(message)s")
-                        % {"row": line, "record": form.record, "column": label, "message": message}
-                    )
-            continue
-        answer = form.answer()
-        corrected = form.proposed_corrections()
-        if corrected and (answer is None or answer.action != Action.CORRECT):
-            errors.append(
-                _(
-                    "Row %(row)d (%(record)s): its %(columns)s changed, but its answer is not "
-                    "'correct'. Write 'correct' in the answer column, or put the cells back."
-                )
-                % {
-                    "row": line,
-                    "record": form.record,
-                    "columns": ", ".join(corrected),
-                }
+        try:
+            if confirmation.is_addition(key):
+                if not key.startswith(NEW_ADDITION) and key not in saved:
+                    raise RowRefused(_("'%s' is not an addition of this return.") % key)
+                answer = addition_answer(ret, key, texts)
+            elif key in forms_by_key:
+                answer = record_answer(forms_by_key[key], texts)
+            else:
+                raise RowRefused(_("'%s' is not a record of this return.") % key)
+        except RowRefused as refused:
+            errors.extend(
+                _("Row %(row)d: %(message)s") % {"row": line, "message": message}
+                for message in refused.messages
             )
             continue
         if answer is None and key not in saved:
             continue  # not answered, before or now
         answers[key] = answer
     return ({} if errors else answers), errors
+
+
+class RowRefused(Exception):
+    """Why one row of an uploaded return cannot be taken (one message or several)."""
+
+    def __init__(self, *messages):
+        super().__init__(*messages)
+        self.messages = messages
+
+
+def refused_form(form, subject):
+    return RowRefused(
+        *(
+            _("%(record)s, %(column)s: %(message)s")
+            % {"record": subject, "column": column_of(field), "message": message}
+            for field, messages_ in form.errors.items()
+            for message in messages_
+        )
+    )
+
+
+def record_answer(page_form, texts):
+    """A row about a record of the return, checked by the return page's form."""
+    form = AnswerForm(form_data(page_form, texts), record=page_form.record, item=None)
+    if not form.is_valid():
+        raise refused_form(form, form.record)
+    answer = form.answer()
+    corrected = form.proposed_corrections()
+    if corrected and (answer is None or answer.action != Action.CORRECT):
+        raise RowRefused(
+            _(
+                "%(record)s: its %(columns)s changed, but its answer is not 'correct'. Write "
+                "'correct' in the answer column, or put the cells back."
+            )
+            % {"record": form.record, "columns": ", ".join(corrected)}
+        )
+    return answer
+
+
+def addition_answer(ret, key, texts):
+    """
+    A row that adds a record: no `record` (or a saved addition's "add:N"), the answer `add`,
+    `kind` a city or an officer's role and, for a CSCO, the `city` (a city of the state).
+    """
+    action = answer_value(texts.get("answer", ""))
+    if not action and not key.startswith(NEW_ADDITION):
+        return None  # a saved addition whose answer was cleared: withdrawn
+    if action != Action.ADD:
+        raise RowRefused(_("A row without a record adds one: write 'add' in its answer column."))
+    kind = texts.get("kind", "").casefold()
+    csco, representative = Officer.Role.CSCO, Officer.Role.NATIONAL_REPRESENTATIVE
+    state = ret.member_state
+    if kind in ("city", "pilot city", str(City._meta.verbose_name).casefold()):
+        kind, post = "city", ""
+    elif kind in (csco.value, str(csco.label).casefold(), "csco"):
+        city = state.cities.filter(name=texts.get("city", "")).first()
+        if city is None:
+            raise RowRefused(
+                _(
+                    "A new Chief Smart City Officer needs the name of one of %s's cities in its "
+                    "city column."
+                )
+                % state
+            )
+        kind, post = "officer", f"city:{city.pk}"
+    elif kind in (representative.value, str(representative.label).casefold()):
+        kind, post = "officer", confirmation.record_key(state)
+    else:
+        raise RowRefused(
+            _("Its kind says what is added: 'city', '%(csco)s' or '%(representative)s'.")
+            % {"csco": csco.label, "representative": representative.label}
+        )
+    prefix = key.replace(":", "-")
+    data = {
+        f"{prefix}-{name}": texts.get(name, "") for name in ("name", "source_url", "source_note")
+    }
+    data[f"{prefix}-post"] = post
+    for name in confirmation.ADDITION_FIELDS[kind]:
+        data[f"{prefix}-{name}"] = texts.get(name, "")
+    form = AdditionForm(data, ret=ret, kind=kind, key=key)
+    if not form.is_valid():
+        raise refused_form(form, form.title)
+    if form.answer() is None:
+        raise RowRefused(_("An addition needs a name."))
+    return form.answer()
 
 
 def form_data(page_form, texts):
@@ -260,20 +368,39 @@ def unsigned_answers(ret, user, token):
     return answers
 
 
-def preview_row(record, answer):
+def preview_row(subject, record, answer):
     """What the preview says of one answer: the action and each value now → proposed."""
     if answer is None:
-        return {"record": record, "action": _("not answered (the saved answer is cleared)")}
-    if answer.action == Action.HANDOVER:
-        changes = [(_("successor's %s") % k, "", v) for k, v in answer.proposed_values.items()]
+        return {"record": subject, "action": _("not answered (the saved answer is cleared)")}
+    values = answer.proposed_values
+    if answer.action == Action.ADD:
+        changes = [(k, "", v) for k, v in values.items() if k not in ("kind", "post") and v]
+    elif answer.action == Action.HANDOVER:
+        changes = [(_("successor's %s") % k, "", v) for k, v in values.items()]
     else:
-        changes = [(k, getattr(record, k), v) for k, v in answer.proposed_values.items()]
+        changes = [(k, getattr(record, k), v) for k, v in values.items()]
     return {
-        "record": record,
+        "record": subject,
         "action": Action(answer.action).label,
         "changes": changes,
         "answer": answer,
     }
+
+
+def preview_rows(ret, answers, saved):
+    records = confirmation.records_by_key(ret)
+    rows = []
+    for key, answer in answers.items():
+        if key in records:
+            rows.append(preview_row(records[key], records[key], answer))
+        elif answer is None:
+            rows.append(preview_row(subject_of(saved[key]), None, None))
+        else:
+            place = confirmation.addition_place(ret, answer.proposed_values)
+            item = ReturnItem(action=Action.ADD, proposed_values=answer.proposed_values)
+            setattr(item, confirmation.ITEM_FIELDS[type(place)], place)
+            rows.append(preview_row(subject_of(item), place, answer))
+    return rows
 
 
 def upload_return(model_admin, request, return_id):
@@ -312,8 +439,9 @@ def upload_return(model_admin, request, return_id):
     if errors:
         context["errors"] = errors
         return TemplateResponse(request, TEMPLATE, context, status=400)
-    records = confirmation.records_by_key(ret)
-    context["preview"] = [preview_row(records[key], answer) for key, answer in answers.items()]
+    context["preview"] = preview_rows(
+        ret, answers, {item.record_key: item for item in ret.items.all()}
+    )
     context["answers_token"] = signed_answers(ret, request.user, answers)
     return TemplateResponse(request, TEMPLATE, context)
 

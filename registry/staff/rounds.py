@@ -5,7 +5,6 @@ see what: a member-state editor sees only their own states' returns (another's i
 it did not exist), the secretariat sees all, and only someone other than the submitter reviews.
 """
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -13,143 +12,18 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from .. import confirmation, permissions
-from ..models import ConfirmationRound, MemberState, Officer, Return
+from ..models import ConfirmationRound, Return
+from .round_forms import (
+    AdditionForm,
+    AnswerForm,
+    ReviewForm,
+    form_key,
+    subject_of,
+)
 
 Action = confirmation.Action
-
-
-class OpenRoundForm(forms.ModelForm):
-    """The round's title and due date, and the member states it covers (all, unless narrowed)."""
-
-    member_states = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("member states"),
-        queryset=MemberState.objects.all(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    class Meta:
-        model = ConfirmationRound
-        fields = ["title", "due_date"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["member_states"].initial = list(
-            MemberState.objects.values_list("pk", flat=True)
-        )
-
-
-class AnswerForm(forms.Form):
-    """The state's answer about one record; the correction fields are the record's own."""
-
-    action = forms.ChoiceField(label=gettext_lazy("answer"), required=False)
-    new_name = forms.CharField(
-        label=gettext_lazy("successor's name"), required=False, max_length=200
-    )
-    new_designation = forms.CharField(
-        label=gettext_lazy("successor's designation"), required=False, max_length=500
-    )
-    effective_date = forms.DateField(
-        label=gettext_lazy("from (handover) or on (end)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    source_url = forms.URLField(label=gettext_lazy("source URL"), required=False, max_length=500)
-    source_note = forms.CharField(
-        label=gettext_lazy("source note"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def __init__(self, *args, record, item=None, **kwargs):
-        self.record = record
-        prefix = confirmation.record_key(record).replace(":", "-")
-        initial = {}
-        if item is not None:
-            initial = {
-                "action": item.action,
-                "effective_date": item.effective_date,
-                "source_url": item.source_url,
-                "source_note": item.source_note,
-                **{f"new_{k}": v for k, v in item.proposed_values.items()},
-            }
-        super().__init__(*args, prefix=prefix, initial=initial, **kwargs)
-        choices = [("", _("not answered yet"))]
-        self.fields["action"].choices = choices + [
-            (action.value, action.label) for action in confirmation.allowed_actions(record)
-        ]
-        self.correctable = confirmation.CORRECTABLE_FIELDS[type(record)]
-        for name in self.correctable:
-            field = record._meta.get_field(name).formfield(required=False)
-            if isinstance(field, forms.DateField):
-                field.widget = forms.DateInput(attrs={"type": "date"})
-            self.fields[f"correct_{name}"] = field
-            value = getattr(record, name)
-            if item is not None and item.action == Action.CORRECT:
-                value = item.proposed_values.get(name, value)
-            self.initial[f"correct_{name}"] = value
-        if not isinstance(record, Officer):
-            for name in ("new_name", "new_designation", "effective_date"):
-                del self.fields[name]
-
-    def clean(self):
-        data = super().clean()
-        action = data.get("action")
-        if action == Action.CORRECT:
-            if not self.proposed_corrections():
-                self.add_error("action", _("A correction changes at least one field."))
-            if not (data.get("source_url") or data.get("source_note")):
-                self.add_error(
-                    "source_url", _("Give a source for the correction: a URL or a note.")
-                )
-        if action in (Action.HANDOVER, Action.END) and not data.get("effective_date"):
-            self.add_error("effective_date", _("Give the date."))
-        if action == Action.HANDOVER and not data.get("new_name"):
-            self.add_error("new_name", _("Name the successor."))
-        return data
-
-    def proposed_corrections(self):
-        proposed = {}
-        for name in self.correctable:
-            value = self.cleaned_data.get(f"correct_{name}")
-            if value in (None, "") and getattr(self.record, name) in (None, ""):
-                continue
-            if value != getattr(self.record, name):
-                proposed[name] = value.isoformat() if hasattr(value, "isoformat") else value
-        return proposed
-
-    def answer(self):
-        """The cleaned form as a confirmation.Answer, or None when unanswered."""
-        data = self.cleaned_data
-        action = data.get("action")
-        if not action:
-            return None
-        proposed = {}
-        if action == Action.CORRECT:
-            proposed = self.proposed_corrections()
-        elif action == Action.HANDOVER:
-            proposed = {"name": data["new_name"], "designation": data.get("new_designation", "")}
-        dated = action in (Action.HANDOVER, Action.END)
-        return confirmation.Answer(
-            action=action,
-            proposed_values=proposed,
-            source_url=data.get("source_url", ""),
-            source_note=data.get("source_note", ""),
-            effective_date=data.get("effective_date") if dated else None,
-        )
-
-
-class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(
-        choices=[
-            ("accept", gettext_lazy("accept")),
-            ("return", gettext_lazy("return for changes")),
-        ]
-    )
-    comment = forms.CharField(required=False, max_length=5000, widget=forms.Textarea)
 
 
 def waits_on(ret):
@@ -210,7 +84,16 @@ def return_sections(ret, data=None):
     }
     for item in items.values():
         # What the reviewer compares the proposal with: the record as it is now. A handover
-        # proposes a successor, a new record, so nothing of the predecessor is "now".
+        # proposes a successor, a new record, so nothing of the predecessor is "now"; nor has
+        # an addition anything before it.
+        item.subject = subject_of(item)
+        if item.action == Action.ADD:
+            item.changes = [
+                (name, "", value)
+                for name, value in item.proposed_values.items()
+                if name not in ("kind", "post")
+            ]
+            continue
         if item.action == Action.HANDOVER:
             item.changes = [
                 (_("successor's %s") % name, "", value)
@@ -237,6 +120,18 @@ def return_sections(ret, data=None):
                 [form_for(city), *(form_for(officer) for officer in city.officers_in_post)],
             )
         )
+    additions = [
+        AdditionForm(data, ret=ret, kind=item.proposed_values.get("kind"), key=key, item=item)
+        for key, item in items.items()
+        if confirmation.is_addition(key)
+    ]
+    if ret.is_editable:
+        additions += [
+            AdditionForm(data, ret=ret, kind=kind, key=f"{confirmation.ADD_PREFIX}new-{kind}")
+            for kind in ("city", "officer")
+        ]
+    if additions:
+        sections.append((_("Additions: pilot cities and officers not yet listed"), additions))
     return sections, items
 
 
@@ -252,7 +147,7 @@ def return_page(model_admin, request, return_id):
     if data is not None:
         forms_ = [form for _title, section in sections for form in section]
         if all(form.is_valid() for form in forms_):
-            answers = {confirmation.record_key(form.record): form.answer() for form in forms_}
+            answers = {form_key(form): form.answer() for form in forms_}
             try:
                 confirmation.save_answers(ret, answers, request.user)
                 if "submit" in request.POST:
@@ -280,7 +175,7 @@ def return_page(model_admin, request, return_id):
         "items": sorted(items.values(), key=lambda item: item.record_key),
         "may_fill": may_fill,
         "may_review": may_review,
-        "review_form": ReviewForm(),
+        "review_form": ReviewForm(items=sorted(items.values(), key=lambda item: item.record_key)),
         "overdue": ret.is_overdue(),
         "opts": model_admin.model._meta,
     }
@@ -294,14 +189,21 @@ def review(model_admin, request, return_id):
     ret = visible_return_or_404(request, return_id)
     if request.method != "POST" or not permissions.can_review_returns(request.user):
         raise PermissionDenied
-    form = ReviewForm(request.POST)
+    items = ret.items.select_related("member_state", "city", "officer").order_by("record_key")
+    form = ReviewForm(request.POST, items=items)
     if not form.is_valid():
-        messages.error(request, _("Choose to accept or to return the return."))
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
         return HttpResponseRedirect(ret.get_absolute_url())
     try:
         if form.cleaned_data["decision"] == "accept":
-            result = confirmation.accept(ret.pk, request.user)
+            accepted = set(form.cleaned_data["accepted"])
+            every = accepted == {item.record_key for item in items}
+            result = confirmation.accept(ret.pk, request.user, only=None if every else accepted)
             messages.success(request, _("Accepted: %d answers applied.") % len(result.applied))
+            if result.not_accepted:
+                messages.info(request, _("%d answers not accepted.") % len(result.not_accepted))
             for item in result.conflicts:
                 messages.warning(request, item.decision_note)
         else:

@@ -35,6 +35,11 @@ def body(response):
     return response.content.decode()
 
 
+def accept_all(ret):
+    """The review form as posted with every answer ticked."""
+    return {"decision": "accept", "accepted": [item.record_key for item in ret.items.all()]}
+
+
 def prefix(record):
     return confirmation.record_key(record).replace(":", "-")
 
@@ -113,10 +118,10 @@ def test_a_whole_round_end_to_end(two_states):
 
     review_url = reverse("admin:registry_confirmationround_review", args=[thai_return.pk])
     own = logged_in(secretariat)  # another secretariat editor than the submitter, "thai"
-    assert own.post(review_url, {"decision": "accept"}).status_code == 302
+    assert own.post(review_url, accept_all(thai_return)).status_code == 302
     thai_return.refresh_from_db()
     assert thai_return.status == Return.Status.ACCEPTED
-    again = logged_in(reviewer).post(review_url, {"decision": "accept"})
+    again = logged_in(reviewer).post(review_url, accept_all(thai_return))
     assert again.status_code == 409
     assert b"already been accepted" in again.content
 
@@ -220,7 +225,7 @@ def test_the_submitter_cannot_accept_their_own_return_in_the_admin(rounds_world)
     client = logged_in(secretariat)
     assert not client.get(ret.get_absolute_url()).context["may_review"]
     review_url = reverse("admin:registry_confirmationround_review", args=[ret.pk])
-    response = client.post(review_url, {"decision": "accept"})
+    response = client.post(review_url, accept_all(ret))
     assert response.status_code == 400
     ret.refresh_from_db()
     assert ret.status == Return.Status.SUBMITTED
@@ -293,3 +298,46 @@ def test_round_and_return_pages_query_counts_do_not_grow_with_states_or_cities(d
         assert len(rows) == states and all(row["outstanding"] == 402 for row in rows)
     print("queries (round page, return page) with 2 and 10 states:", counts)
     assert counts[0] == counts[1], json.dumps(counts)
+
+
+def test_a_reviewer_accepts_a_return_record_by_record(two_states):
+    thailand, laos, bangkok, phuket, csco = two_states
+    editor = state_editor("thai", thailand)
+    reviewer = make_staff("reviewer", "Secretariat editor")
+    round_ = confirmation.open_round("R", timezone.localdate(), editor, [thailand])
+    ret = round_.returns.get()
+    key = confirmation.record_key
+    confirmation.save_answers(
+        ret,
+        {
+            key(bangkok): confirmation.Answer(
+                "correct", {"name": "Krung Thep"}, source_note="Letter of the ministry"
+            ),
+            key(phuket): confirmation.Answer("correct", {"name": "Phuket City"}, "https://x.org"),
+        },
+        editor,
+    )
+    confirmation.submit(ret, editor)
+    client = logged_in(reviewer)
+    form = client.get(ret.get_absolute_url()).context["review_form"]
+    assert set(form["accepted"].initial) == {key(bangkok), key(phuket)}  # all ticked
+    review_url = reverse("admin:registry_confirmationround_review", args=[ret.pk])
+
+    nothing = client.post(review_url, {"decision": "accept"})
+    assert nothing.status_code == 302
+    ret.refresh_from_db()
+    assert ret.status == Return.Status.SUBMITTED  # nothing ticked: nothing decided
+
+    assert (
+        client.post(review_url, {"decision": "accept", "accepted": [key(bangkok)]}).status_code
+        == 302
+    )
+    bangkok.refresh_from_db()
+    phuket.refresh_from_db()
+    assert (bangkok.name, phuket.name) == ("Krung Thep", "Phuket")
+    decisions = {item.record_key: item.decision for item in ret.items.all()}
+    assert decisions == {key(bangkok): "applied", key(phuket): "declined"}
+    ret.refresh_from_db()
+    assert ret.status == Return.Status.ACCEPTED
+    page = client.get(ret.get_absolute_url()).content.decode()
+    assert "not accepted by the reviewer" in page
