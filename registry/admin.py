@@ -121,6 +121,7 @@ class CityAdmin(EditableChoicesSearchMixin, MemberStateScopedMixin, RegistryAdmi
         "latitude",
         "longitude",
         "pilot_since",
+        "pilot_until",
         "last_verified",
     ]
     list_select_related = ["member_state"]

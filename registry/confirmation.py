@@ -105,9 +105,15 @@ def addition_place(ret, proposed):
 
 
 def allowed_actions(record):
-    """Handover and end are for officers: a post changes hands; a state or city is corrected."""
+    """
+    Handover is for officers (a post changes hands), end for officers and cities (no longer
+    in post, no longer a pilot city); a member state is confirmed or corrected. Additions are
+    answers of their own (see ADDITION_FIELDS).
+    """
     if isinstance(record, Officer):
-        return list(Action)
+        return [Action.CONFIRM, Action.CORRECT, Action.HANDOVER, Action.END]
+    if isinstance(record, City):
+        return [Action.CONFIRM, Action.CORRECT, Action.END]
     return [Action.CONFIRM, Action.CORRECT]
 
 
@@ -420,6 +426,14 @@ def _apply(item, record, source, today):
         successor.full_clean()
         successor.save()
         successor.sources.add(source)
+    elif item.action == Action.END and isinstance(record, City):
+        # The city's last day as a pilot city; its CSCOs' tenures of its post end with it.
+        record.pilot_until = item.effective_date
+        for officer in Officer.objects.current().filter(city=record).select_for_update():
+            officer.end_date = max(item.effective_date, officer.start_date or item.effective_date)
+            officer.last_verified = today
+            officer.full_clean(exclude=["sources"])
+            _save_with_source(officer, source)
     elif item.action == Action.END:
         record.end_date = item.effective_date
     record.last_verified = today

@@ -307,7 +307,7 @@ class PopoloBuilder:
             "on_behalf_of_id": state_id(city.member_state),
             "area_id": f"area:{city.slug}",
             "start_date": popolo_date(city.pilot_since, city.pilot_since_precision),
-            "end_date": None,
+            "end_date": popolo_date(city.pilot_until),
             **self.provenance(city),
         }
 

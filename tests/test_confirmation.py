@@ -148,7 +148,13 @@ def test_answers_for_records_outside_the_return_are_refused(setting):
     with pytest.raises(confirmation.RoundError, match="cannot be"):
         confirmation.save_answers(
             ret,
-            {key(city): Answer(Action.END, effective_date=datetime.date(2027, 1, 1))},
+            {key(city): Answer(Action.HANDOVER, effective_date=datetime.date(2027, 1, 1))},
+            submitter,
+        )
+    with pytest.raises(confirmation.RoundError, match="cannot be"):
+        confirmation.save_answers(
+            ret,
+            {key(state): Answer(Action.END, effective_date=datetime.date(2027, 1, 1))},
             submitter,
         )
     assert not ret.items.exists()

@@ -1,8 +1,10 @@
 """The network and its places: member states and pilot cities."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..history import RegistryHistoricalRecords
@@ -105,7 +107,9 @@ class MemberStateQuerySet(ConfirmableQuerySet):
     def with_city_counts(self, day=None):
         cities = None
         if day:
-            cities = Q(cities__pilot_since__isnull=True) | Q(cities__pilot_since__lte=day)
+            cities = (Q(cities__pilot_since__isnull=True) | Q(cities__pilot_since__lte=day)) & (
+                Q(cities__pilot_until__isnull=True) | Q(cities__pilot_until__gte=day)
+            )
         return self.annotate(city_count=models.Count("cities", filter=cities))
 
 
@@ -206,7 +210,13 @@ class CityQuerySet(ConfirmableQuerySet):
 
     def pilot_on(self, day):
         """Cities that were pilot cities on `day` (an unknown start counts as a member)."""
-        return self.filter(Q(pilot_since__isnull=True) | Q(pilot_since__lte=day))
+        return self.still_pilot_on(day).filter(
+            Q(pilot_since__isnull=True) | Q(pilot_since__lte=day)
+        )
+
+    def still_pilot_on(self, day):
+        """Cities that had not left the network by `day`: those a confirmation round covers."""
+        return self.filter(Q(pilot_until__isnull=True) | Q(pilot_until__gte=day))
 
 
 class City(Verifiable):
@@ -235,6 +245,12 @@ class City(Verifiable):
         max_length=5,
         choices=DatePrecision,
         default=DatePrecision.DAY,
+    )
+    pilot_until = models.DateField(
+        _("pilot city until"),
+        null=True,
+        blank=True,
+        help_text=_("The last day the city was a pilot city of the network (empty: it still is)."),
     )
     action_plan_url = models.URLField(_("action plan URL"), max_length=500, blank=True)
     network = models.ForeignKey(
@@ -269,6 +285,12 @@ class City(Verifiable):
                 | Q(latitude__isnull=False, longitude__isnull=False),
                 name="registry_city_both_or_no_coordinates",
             ),
+            models.CheckConstraint(
+                condition=Q(pilot_until__isnull=True)
+                | Q(pilot_since__isnull=True)
+                | Q(pilot_until__gte=F("pilot_since")),
+                name="registry_city_pilot_until_after_since",
+            ),
         ]
 
     def __str__(self):
@@ -277,7 +299,17 @@ class City(Verifiable):
     def get_absolute_url(self):
         return reverse("registry:city-detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        super().clean()
+        if self.pilot_until and self.pilot_since and self.pilot_until < self.pilot_since:
+            raise ValidationError(
+                {"pilot_until": _("The city cannot leave the network before it joined.")}
+            )
+
     def natural_key(self):
         return (*self.member_state.natural_key(), self.name)
 
     natural_key.dependencies = ["registry.memberstate"]
+
+    def is_former_pilot(self, day=None):
+        return bool(self.pilot_until and self.pilot_until < (day or timezone.localdate()))

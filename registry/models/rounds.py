@@ -95,8 +95,13 @@ class ReturnQuerySet(models.QuerySet):
         """
         state = OuterRef("member_state")
         representatives = Officer.objects.current().filter(member_state=state)
-        cities = City.objects.filter(member_state=state)
-        city_officers = Officer.objects.current().filter(city__member_state=state)
+        # A city that has left the network has nothing left to confirm.
+        today = timezone.localdate()
+        cities = City.objects.filter(member_state=state).still_pilot_on(today)
+        city_officers = Officer.objects.current().filter(
+            Q(city__pilot_until__isnull=True) | Q(city__pilot_until__gte=today),
+            city__member_state=state,
+        )
         changes = [
             ReturnItem.Action.CORRECT,
             ReturnItem.Action.HANDOVER,
@@ -220,7 +225,8 @@ class Return(models.Model):
         state = MemberState.objects.with_national_representatives(sources=False).get(
             pk=self.member_state_id
         )
-        cities = City.objects.filter(member_state=state).with_officers().order_by("name")
+        cities = City.objects.filter(member_state=state).still_pilot_on(timezone.localdate())
+        cities = cities.with_officers().order_by("name")
         return state, state.representatives_in_post, list(cities)
 
 

@@ -186,6 +186,7 @@ class CityResource(NetworkDefaultMixin, RowExportMixin, RegistryResource):
     slug = slug_column()
     pilot_since = date_column("pilot_since")
     pilot_since_precision = precision_column("pilot_since_precision")
+    pilot_until = date_column("pilot_until")
     action_plan_url = text_column("action_plan_url")
     network = network_column()
     last_verified = date_column("last_verified")
@@ -208,6 +209,7 @@ class CityResource(NetworkDefaultMixin, RowExportMixin, RegistryResource):
             "slug",
             "pilot_since",
             "pilot_since_precision",
+            "pilot_until",
             "action_plan_url",
             "network",
             "last_verified",
@@ -235,6 +237,14 @@ class CityResource(NetworkDefaultMixin, RowExportMixin, RegistryResource):
         instance.member_state = self.fields["member_state"].widget.by_pk(instance.member_state_id)
 
     def check_instance(self, instance):
+        if (
+            instance.pilot_until
+            and instance.pilot_since
+            and instance.pilot_until < instance.pilot_since
+        ):
+            raise ValidationError(
+                {"pilot_until": _("the city cannot leave the network before it joined.")}
+            )
         if (instance.latitude is None) != (instance.longitude is None):
             raise ValidationError(
                 {

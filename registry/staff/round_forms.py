@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import confirmation
-from ..models import ConfirmationRound, MemberState, Officer
+from ..models import City, ConfirmationRound, MemberState, Officer
 
 Action = confirmation.Action
 
@@ -42,7 +42,7 @@ class AnswerForm(forms.Form):
         label=gettext_lazy("successor's designation"), required=False, max_length=500
     )
     effective_date = forms.DateField(
-        label=gettext_lazy("from (handover) or on (end)"),
+        label=gettext_lazy("from (handover), or the last day (end)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -70,7 +70,8 @@ class AnswerForm(forms.Form):
         super().__init__(*args, prefix=prefix, initial=initial, **kwargs)
         choices = [("", _("not answered yet"))]
         self.fields["action"].choices = choices + [
-            (action.value, action.label) for action in confirmation.allowed_actions(record)
+            (action.value, action_label(action, record))
+            for action in confirmation.allowed_actions(record)
         ]
         self.correctable = confirmation.CORRECTABLE_FIELDS[type(record)]
         for name in self.correctable:
@@ -83,8 +84,10 @@ class AnswerForm(forms.Form):
                 value = item.proposed_values.get(name, value)
             self.initial[f"correct_{name}"] = value
         if not isinstance(record, Officer):
-            for name in ("new_name", "new_designation", "effective_date"):
+            for name in ("new_name", "new_designation"):
                 del self.fields[name]
+        if Action.END not in confirmation.allowed_actions(record):
+            del self.fields["effective_date"]
 
     def clean(self):
         data = super().clean()
@@ -131,6 +134,12 @@ class AnswerForm(forms.Form):
             source_note=data.get("source_note", ""),
             effective_date=data.get("effective_date") if dated else None,
         )
+
+
+def action_label(action, record):
+    if action == Action.END and isinstance(record, City):
+        return _("no longer a pilot city")
+    return action.label
 
 
 class AdditionForm(forms.Form):

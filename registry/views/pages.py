@@ -86,6 +86,7 @@ class CityDetailView(PublicPageMixin, DetailView):
             officers_in_post=list(in_post),
             past_officers=list(past.order_by("-end_date", "name")),
             not_yet_pilot=bool(city.pilot_since and self.as_of and city.pilot_since > day),
+            no_longer_pilot=city.is_former_pilot(day),
             map=self.city_map(city),
             map_title=_("Map of %(city)s and nearby pilot cities") % {"city": city.name},
             map_id="city-map",
