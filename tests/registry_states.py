@@ -37,6 +37,14 @@ def registry_records():
     }
 
 
+def record_versions():
+    """{model name: {natural key: version}}: each record's save counter, which a save raises."""
+    return {
+        model.__name__: {record.natural_key(): record.version for record in model.objects.all()}
+        for model in REGISTRY_MODELS
+    }
+
+
 def empty_registry():
     """Delete every registry record and its history: an emptied database, users kept."""
     for model in reversed(REGISTRY_MODELS):

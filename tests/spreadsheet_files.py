@@ -48,6 +48,14 @@ def xlsx_bytes(rows, setup=None, title="Sheet1"):
     return stream.getvalue()
 
 
+def file_bytes(rows, fmt):
+    """`rows` (headers first) as a file of `fmt`, written as the registry writes its files."""
+    import tablib
+
+    data = FORMATS_BY_NAME[fmt]().export_data(tablib.Dataset(*rows[1:], headers=rows[0]))
+    return data.encode("utf-8") if isinstance(data, str) else data
+
+
 def officer_rows(n, start=0):
     """A CSV of `n` new CSCOs spread over the registry's cities, each with a start date."""
     cities = list(City.objects.values_list("name", "member_state__code"))

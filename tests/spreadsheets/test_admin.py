@@ -16,6 +16,7 @@ from registry.spreadsheets.files import read_workbook
 from registry.spreadsheets.resources import RESOURCES, CityResource
 from registry.spreadsheets.storage import SharedCacheStorage
 
+from ..registry_states import record_versions, registry_records
 from ..spreadsheet_files import (
     FORMATS,
     admin_confirm,
@@ -172,6 +173,35 @@ def test_admin_offers_the_whole_registry_workbook_down_and_up(founding, editor, 
     assert response.status_code == 302
     assert Officer.objects.get(name="Seng Vannak").designation == "Chief of Administration"
     assert LogEntry.objects.filter(object_repr__startswith="Seng Vannak").count() == 1
+
+
+def test_the_same_workbook_uploaded_twice_through_the_admin_changes_nothing_the_second_time(
+    founding, editor_client
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("admin:registry_workbook_import")
+    workbook = editor_client.get(reverse("admin:registry_workbook_export")).content
+    Officer.objects.filter(name="Seng Vannak").update(designation="Old title")
+    counts = {r.sheet_name: r._meta.model.objects.count() for r in RESOURCES}
+
+    def upload(updated):
+        """Preview and confirm the workbook; every sheet's summary, `updated` rows each."""
+        preview = editor_client.post(
+            url, {"import_file": SimpleUploadedFile("registry.xlsx", workbook)}
+        )
+        page = page_text(preview)
+        for sheet, count in counts.items():
+            changed = updated.get(sheet, 0)
+            assert f"0 new, {changed} updated, {count - changed} unchanged" in page, sheet
+        form = preview.context["confirm_form"]
+        assert editor_client.post(url, {**form.initial, "confirm": "1"}).status_code == 302
+
+    upload({"officers": 1})
+    after_first = registry_records(), record_versions(), registry_state()
+    upload({})
+    assert (registry_records(), record_versions(), registry_state()) == after_first
+    assert Officer.objects.get(name="Seng Vannak").designation == "Chief of Administration"
 
 
 def test_admin_workbook_upload_with_a_bad_sheet_lists_the_problems(founding, editor_client):

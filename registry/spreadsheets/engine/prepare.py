@@ -7,6 +7,7 @@ import unicodedata
 
 import tablib
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..errors import SpreadsheetError
 from ..escaping import UNSTORABLE_CHARACTERS, unescape_formula
@@ -14,7 +15,8 @@ from ..files import FormulaCell, NestedValue
 
 # The failed-rows file that the admin offers has this extra column; importing it again ignores it.
 ERROR_COLUMN = "error"
-# Columns the public downloads add (never a field): a download imports back without them.
+# Columns the public downloads add that are no field of any table (the JSON download's link
+# to each record's page). The other export-only columns are the resources' readonly fields.
 EXPORT_ONLY_COLUMNS = ("registry_url",)
 
 
@@ -47,6 +49,27 @@ class FilePreparation:
     def columns(cls):
         # An export-only (readonly) column is accepted in a file and ignored: not offered.
         return [f.column_name for f in cls().get_import_fields() if not f.readonly]
+
+    def export_only_columns(self):
+        """
+        The columns a download of this table may carry that an import never reads: its
+        readonly fields (e.g. in_post_as_of, confirmed_on) and the downloads' own additions.
+        """
+        readonly = [c for c, f in self.field_by_column.items() if f.readonly]
+        return [*readonly, *(c for c in EXPORT_ONLY_COLUMNS if c not in self.field_by_column)]
+
+    def ignored_columns_note(self):
+        """What the preview says of the export-only columns the file carried, if any."""
+        if not self.ignored_columns:
+            return None
+        names = ", ".join(f"'{column}'" for column in self.ignored_columns)
+        return ngettext(
+            "Column %(columns)s was ignored: the downloads carry it for reading, and an "
+            "import does not read it (export only).",
+            "Columns %(columns)s were ignored: the downloads carry them for reading, and an "
+            "import does not read them (export only).",
+            len(self.ignored_columns),
+        ) % {"columns": names}
 
     def prepare(self, dataset):
         """
@@ -91,7 +114,8 @@ class FilePreparation:
                     "columns": ", ".join(self.field_by_column),
                 }
             )
-        self.ignored_columns = [h for h in raw if h in EXPORT_ONLY_COLUMNS and h not in known]
+        export_only = set(self.export_only_columns())
+        self.ignored_columns = [h for h in raw if h in export_only]
         keep = [
             i
             for i, h in enumerate(raw)

@@ -170,14 +170,9 @@ class RegistryResource(
                 **kwargs,
             )
         result.sheet = self.sheet_name
-        for column in self.ignored_columns:
-            result.notes.append(
-                _(
-                    "Column '%(column)s' was ignored: the public downloads add it, and it is "
-                    "not one of the table's columns."
-                )
-                % {"column": column}
-            )
+        note = self.ignored_columns_note()
+        if note:
+            result.notes.append(note)
         self.collect_problems(dataset, result)
         return result
 
