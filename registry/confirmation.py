@@ -19,11 +19,11 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from . import permissions
 from .history import recorded_as
+from .identifiers import SLUG_MAX_LENGTH, registry_slug
 from .models import City, ConfirmationRound, MemberState, Officer, Return, ReturnItem, Source
 
 # What a state may correct of each kind of record (other fields are the secretariat's).
@@ -237,6 +237,12 @@ def accept(return_id, reviewer, today=None):
     return result
 
 
+def _confirmation_slug(ret, title):
+    prefix = f"confirmation-{ret.pk}"
+    rest = registry_slug(title, max_length=SLUG_MAX_LENGTH - len(prefix) - 1)
+    return f"{prefix}-{rest}" if rest else prefix
+
+
 def _confirmation_source(ret):
     state, round_ = ret.member_state, ret.round
     title = _("Confirmation by %(state)s, %(round)s") % {
@@ -246,7 +252,7 @@ def _confirmation_source(ret):
     source, _created = Source.objects.get_or_create(
         title=title[:300],
         defaults={
-            "slug": f"confirmation-{ret.pk}-{slugify(title)}"[:100].rstrip("-"),
+            "slug": _confirmation_slug(ret, title),
             "publisher": state.name,
             "published_on": timezone.localdate(ret.submitted_at),
         },
