@@ -37,11 +37,14 @@ class RegistrySlugField(models.SlugField):
     would lose their vowel and tone marks. Stored NFC-normalised.
     """
 
+    default_validators = [validate_registry_slug]
+
     def __init__(self, *args, max_length=SLUG_MAX_LENGTH, **kwargs):
         kwargs.pop("allow_unicode", None)
-        super().__init__(*args, max_length=max_length, allow_unicode=True, **kwargs)
-        # SlugField.__init__ sets Django's Unicode slug validator on the instance.
-        self.default_validators = [validate_registry_slug]
+        # Not allow_unicode=True here: SlugField would then check with Django's Unicode slug
+        # validator instead of default_validators.
+        super().__init__(*args, max_length=max_length, **kwargs)
+        self.allow_unicode = True
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
