@@ -26,6 +26,7 @@ on the registry's sources page) and `last_verified`, an extension of the standar
 """
 
 from django.urls import reverse
+from django.utils.encoding import iri_to_uri
 
 from . import open_data
 from .identifiers import name_key
@@ -75,7 +76,10 @@ class PopoloBuilder:
 
     def links(self, record):
         return [
-            {"url": source.url or f"{self.sources_url}#{source.slug}", "note": source.title}
+            {
+                "url": source.url or f"{self.sources_url}#{iri_to_uri(source.slug)}",
+                "note": source.title,
+            }
             for source in record.sources.all()
         ]
 

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.urls import reverse
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext_lazy as _
 
 from ..history import RegistryHistoricalRecords
@@ -44,7 +45,9 @@ class Source(Versioned):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("registry:source-list") + f"#{self.slug}"
+        # The fragment percent-encoded as reverse() encodes paths; a browser decodes it to
+        # find the source's id on the page.
+        return reverse("registry:source-list") + "#" + iri_to_uri(self.slug)
 
     def natural_key(self):
         return (self.title,)
