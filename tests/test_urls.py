@@ -70,3 +70,13 @@ def test_ascii_slugs_keep_their_addresses(founding):
     assert City.objects.get(slug="bangkok").get_absolute_url() == "/cities/bangkok/"
     agreement = Agreement.objects.get(slug="mou-jetro-undp")
     assert agreement.get_absolute_url() == "/agreements/mou-jetro-undp/"
+
+
+def test_the_correction_page_of_a_unicode_slug_finds_its_record(client, unicode_records):
+    city = City.objects.get(slug=VIETNAMESE)
+    for key in (VIETNAMESE, unicodedata.normalize("NFD", VIETNAMESE)):
+        url = reverse("registry:suggestion-create", args=["city", key])
+        assert url.isascii()
+        response = client.get(url)
+        assert response.status_code == 200
+        assert city.name in response.content.decode()
