@@ -8,6 +8,7 @@ from django.urls import reverse
 from registry.models import Agreement, City, MemberState, Network, Officer, Organisation, Source
 
 from . import factories
+from .member_state_world import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -226,3 +227,28 @@ def test_a_blank_slug_of_an_agreement_and_a_source_is_made_from_the_title(foundi
     response = editor_client.post(admin_url(Source, "add"), {"title": "Đà Nẵng report"})
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Source.objects.get(title="Đà Nẵng report").slug == "đà-nẵng-report"
+
+
+def test_a_slug_blanked_in_the_inline_is_made_again_from_the_name(founding, editor_client):
+    thailand = MemberState.objects.get(code="TH")
+    bangkok = City.objects.get(slug="bangkok")
+    data = form_data(thailand)
+    data.update(
+        {
+            "cities-TOTAL_FORMS": "1",
+            "cities-INITIAL_FORMS": "1",
+            "cities-0-id": bangkok.pk,
+            "cities-0-member_state": thailand.pk,
+            "cities-0-version": bangkok.version,
+            "cities-0-name": "กรุงเทพมหานคร",
+            "cities-0-slug": "",
+            "cities-0-latitude": bangkok.latitude,
+            "cities-0-longitude": bangkok.longitude,
+            "cities-0-pilot_since": bangkok.pilot_since or "",
+            "cities-0-pilot_since_precision": bangkok.pilot_since_precision,
+        }
+    )
+    response = editor_client.post(admin_url(MemberState, "change", thailand.pk), data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    bangkok.refresh_from_db()
+    assert (bangkok.name, bangkok.slug) == ("กรุงเทพมหานคร", "กรุงเทพมหานคร")
