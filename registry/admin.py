@@ -53,7 +53,7 @@ class OfficerInline(MemberStateScopedMixin, RegistryInline):
 class CityInline(MemberStateScopedMixin, RegistryInline):
     model = City
     fields = ["name", "slug", "latitude", "longitude", "pilot_since"]
-    prepopulated_fields = {"slug": ["name"]}
+    slug_from = ("name",)
 
 
 class NationalRepresentativeInline(MemberStateScopedMixin, RegistryInline):
@@ -71,7 +71,7 @@ class SourceAdmin(RegistryAdmin):
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "url"]
     ordering = ["title"]
-    prepopulated_fields = {"slug": ["title"]}
+    slug_from = ("title",)
 
     @admin.display(description=_("URL"))
     def link(self, obj):
@@ -86,7 +86,7 @@ class OrganisationAdmin(RegistryAdmin):
     list_display = ["name", "abbreviation", "last_verified"]
     search_fields = ["name", "abbreviation"]
     ordering = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
+    slug_from = ("name",)
     autocomplete_fields = ["sources"]
 
 
@@ -96,7 +96,7 @@ class NetworkAdmin(WorkbookAdminMixin, RegistryAdmin):
     list_display = ["name", "acronym", "launch_date", "inaugural_meeting_date", "last_verified"]
     search_fields = ["name", "acronym"]
     ordering = ["name"]
-    prepopulated_fields = {"slug": ["acronym"]}
+    slug_from = ("acronym", "name")
     autocomplete_fields = ["sources"]
 
 
@@ -107,7 +107,7 @@ class MemberStateAdmin(EditableChoicesSearchMixin, RegistryAdmin):
     list_select_related = ["network"]
     search_fields = ["name", "code", "code_alpha3"]
     ordering = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
+    slug_from = ("name",)
     autocomplete_fields = ["network", "sources"]
     inlines = [CityInline, NationalRepresentativeInline]
 
@@ -128,7 +128,7 @@ class CityAdmin(EditableChoicesSearchMixin, MemberStateScopedMixin, RegistryAdmi
     list_filter = ["member_state", "pilot_since"]
     search_fields = ["name", "member_state__name", "member_state__code"]
     ordering = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
+    slug_from = ("name",)
     autocomplete_fields = ["member_state", "network", "sources"]
     inlines = [OfficerInline]
 
@@ -190,7 +190,7 @@ class AgreementAdmin(RegistryAdmin):
     list_filter = ["kind", "date"]
     search_fields = ["title", "summary", "event", "parties__name"]
     ordering = ["-date", "title"]
-    prepopulated_fields = {"slug": ["title"]}
+    slug_from = ("title",)
     autocomplete_fields = ["parties", "network", "sources"]
 
     @admin.display(description=_("parties"))

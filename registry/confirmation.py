@@ -19,12 +19,21 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from . import permissions
 from .history import recorded_as
-from .models import City, ConfirmationRound, MemberState, Officer, Return, ReturnItem, Source
+from .identifiers import SLUG_MAX_LENGTH, registry_slug
+from .models import (
+    City,
+    ConfirmationRound,
+    MemberState,
+    Officer,
+    Return,
+    ReturnItem,
+    Source,
+)
+from .models.base import free_slug
 
 # What a state may correct of each kind of record (other fields are the secretariat's).
 CORRECTABLE_FIELDS = {
@@ -319,6 +328,12 @@ def accept(return_id, reviewer, today=None, only=None):
     return result
 
 
+def _confirmation_slug(ret, title):
+    prefix = f"confirmation-{ret.pk}"
+    rest = registry_slug(title, max_length=SLUG_MAX_LENGTH - len(prefix) - 1)
+    return f"{prefix}-{rest}" if rest else prefix
+
+
 def _confirmation_source(ret):
     state, round_ = ret.member_state, ret.round
     title = _("Confirmation by %(state)s, %(round)s") % {
@@ -328,7 +343,7 @@ def _confirmation_source(ret):
     source, _created = Source.objects.get_or_create(
         title=title[:300],
         defaults={
-            "slug": f"confirmation-{ret.pk}-{slugify(title)}"[:100].rstrip("-"),
+            "slug": _confirmation_slug(ret, title),
             "publisher": state.name,
             "published_on": timezone.localdate(ret.submitted_at),
         },
@@ -373,7 +388,7 @@ def _add(item, place, source, today):
             name=values["name"],
             pilot_since=values["pilot_since"] or None,
             action_plan_url=values["action_plan_url"] or "",
-            slug=_free_slug(City, values["name"]),
+            slug=free_slug(City, values["name"]),
         )
     else:
         values = {name: proposed.get(name) for name in ADDITION_FIELDS["officer"]}
@@ -394,14 +409,6 @@ def _add(item, place, source, today):
     added.save()
     added.sources.add(source)
     return added
-
-
-def _free_slug(model, name):
-    base = slugify(name)[:90].strip("-") or model._meta.model_name
-    slug, n = base, 2
-    while model.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def _apply(item, record, source, today):

@@ -29,6 +29,7 @@ states, cities and officers also carry what the confirmation rounds found of the
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import iri_to_uri
 
 from . import open_data
 from .identifiers import name_key
@@ -78,7 +79,10 @@ class PopoloBuilder:
 
     def links(self, record):
         return [
-            {"url": source.url or f"{self.sources_url}#{source.slug}", "note": source.title}
+            {
+                "url": source.url or f"{self.sources_url}#{iri_to_uri(source.slug)}",
+                "note": source.title,
+            }
             for source in record.sources.all()
         ]
 

@@ -49,6 +49,8 @@ def find_record(kind, key):
     field, model, lookup = RECORD_KINDS[kind]
     if lookup == "pk" and not key.isdigit():
         return None
+    if lookup == "slug":  # stored NFC, as the detail pages' converter reads them
+        key = unicodedata.normalize("NFC", key)
     queryset = model.objects.all()
     if model is Officer:
         queryset = queryset.with_posts()

@@ -1,6 +1,33 @@
-from django.urls import path
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.urls import path, register_converter
 
 from . import views
+from .identifiers import validate_registry_slug
+
+
+class RegistrySlugConverter:
+    """A record's slug in any script (models.base.RegistrySlugField). The path is matched
+    decoded; a slug typed decomposed (NFD) finds its record's page, anything else that is not
+    a slug is a 404."""
+
+    regex = "[^/]+"
+
+    def to_python(self, value):
+        value = unicodedata.normalize("NFC", value)
+        try:
+            validate_registry_slug(value)
+        except ValidationError as error:
+            raise ValueError(value) from error
+        return value
+
+    def to_url(self, value):
+        # reverse() percent-encodes the UTF-8 of what is not ASCII (iri_to_uri).
+        return value
+
+
+register_converter(RegistrySlugConverter, "registry_slug")
 
 app_name = "registry"
 
@@ -8,15 +35,19 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("member-states/", views.MemberStateListView.as_view(), name="member-state-list"),
     path(
-        "member-states/<slug:slug>/",
+        "member-states/<registry_slug:slug>/",
         views.MemberStateDetailView.as_view(),
         name="member-state-detail",
     ),
     path("cities/", views.CityListView.as_view(), name="city-list"),
-    path("cities/<slug:slug>/", views.CityDetailView.as_view(), name="city-detail"),
+    path("cities/<registry_slug:slug>/", views.CityDetailView.as_view(), name="city-detail"),
     path("officers/", views.OfficerListView.as_view(), name="officer-list"),
     path("agreements/", views.AgreementListView.as_view(), name="agreement-list"),
-    path("agreements/<slug:slug>/", views.AgreementDetailView.as_view(), name="agreement-detail"),
+    path(
+        "agreements/<registry_slug:slug>/",
+        views.AgreementDetailView.as_view(),
+        name="agreement-detail",
+    ),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
     path("data/", views.DataView.as_view(), name="data"),
     path("data/datapackage.json", views.DataPackageView.as_view(), name="data-package"),

@@ -1,3 +1,5 @@
+import unicodedata
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
@@ -6,6 +8,7 @@ from django.urls import reverse
 from registry.models import Agreement, City, MemberState, Network, Officer, Organisation, Source
 
 from . import factories
+from .member_state_world import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +166,89 @@ def test_officer_search_text_has_a_trigram_index():
     # The staff search no longer compares UPPER(column): those indexes would only slow writes.
     assert "registry_officer_name_trgm" not in indexes
     assert "registry_officer_designation_trgm" not in indexes
+
+
+def city_form(founding, state, name, slug=""):
+    return {
+        "name": name,
+        "slug": slug,
+        "member_state": state.pk,
+        "latitude": "16.44190",
+        "longitude": "102.83600",
+        "pilot_since_precision": "day",
+        "network": founding.pk,
+        "officers-TOTAL_FORMS": "0",
+        "officers-INITIAL_FORMS": "0",
+    }
+
+
+def test_a_blank_slug_is_made_on_the_server_from_the_name_in_its_script(founding, editor_client):
+    thailand, laos = MemberState.objects.get(code="TH"), MemberState.objects.get(code="LA")
+    page = editor_client.get(admin_url(City, "add")).content.decode()
+    # The admin's script would fill the slug as the name is typed, dropping the marks.
+    assert 'data-prepopulated-fields="[]"' in page
+    for state, name in [(thailand, "สมชาย ใจดี่"), (thailand, "สมชาย ใจดี"), (laos, "สมชาย ใจดี่")]:
+        response = editor_client.post(admin_url(City, "add"), city_form(founding, state, name))
+        assert response.status_code == 302, response.context["adminform"].form.errors
+    slugs = City.objects.filter(name__startswith="สมชาย").values_list("member_state__code", "slug")
+    assert sorted(slugs) == [("LA", "สมชาย-ใจดี่-2"), ("TH", "สมชาย-ใจดี"), ("TH", "สมชาย-ใจดี่")]
+
+
+def test_a_slug_typed_in_the_admin_is_checked_and_stored_composed(founding, editor_client):
+    thailand = MemberState.objects.get(code="TH")
+    refused = editor_client.post(
+        admin_url(City, "add"), city_form(founding, thailand, "Hội An", "hội an")
+    )
+    assert refused.status_code == 200
+    assert "single hyphens" in str(refused.context["adminform"].form.errors["slug"])
+    decomposed = unicodedata.normalize("NFD", "hội-an")
+    response = editor_client.post(
+        admin_url(City, "add"), city_form(founding, thailand, "Hội An", decomposed)
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert City.objects.get(name="Hội An").slug == "hội-an"
+
+
+def test_a_blank_slug_of_an_agreement_and_a_source_is_made_from_the_title(founding, editor_client):
+    undp, jetro = Organisation.objects.filter(abbreviation__in=["UNDP", "JETRO"])
+    response = editor_client.post(
+        admin_url(Agreement, "add"),
+        {
+            "title": "บันทึก ความเข้าใจ",
+            "slug": "",
+            "kind": "mou",
+            "parties": [undp.pk, jetro.pk],
+            "date_precision": "day",
+            "network": founding.pk,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Agreement.objects.get(title="บันทึก ความเข้าใจ").slug == "บันทึก-ความเข้าใจ"
+    response = editor_client.post(admin_url(Source, "add"), {"title": "Đà Nẵng report"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Source.objects.get(title="Đà Nẵng report").slug == "đà-nẵng-report"
+
+
+def test_a_slug_blanked_in_the_inline_is_made_again_from_the_name(founding, editor_client):
+    thailand = MemberState.objects.get(code="TH")
+    bangkok = City.objects.get(slug="bangkok")
+    data = form_data(thailand)
+    data.update(
+        {
+            "cities-TOTAL_FORMS": "1",
+            "cities-INITIAL_FORMS": "1",
+            "cities-0-id": bangkok.pk,
+            "cities-0-member_state": thailand.pk,
+            "cities-0-version": bangkok.version,
+            "cities-0-name": "กรุงเทพมหานคร",
+            "cities-0-slug": "",
+            "cities-0-latitude": bangkok.latitude,
+            "cities-0-longitude": bangkok.longitude,
+            "cities-0-pilot_since": bangkok.pilot_since or "",
+            "cities-0-pilot_since_precision": bangkok.pilot_since_precision,
+        }
+    )
+    response = editor_client.post(admin_url(MemberState, "change", thailand.pk), data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    bangkok.refresh_from_db()
+    assert (bangkok.name, bangkok.slug) == ("กรุงเทพมหานคร", "กรุงเทพมหานคร")

@@ -221,3 +221,17 @@ def lock_waits():
             "WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )
         return cursor.fetchone()[0]
+
+
+def test_the_confirmation_source_of_a_state_named_in_its_script_keeps_the_marks(db):
+    state = factories.member_state(name="ປະເທດລາວ")
+    secretariat = make_staff("secretariat", "Secretariat editor")
+    reviewer = make_staff("reviewer", "Secretariat editor")
+    round_ = confirmation.open_round("ຮອບ 2027", datetime.date(2027, 3, 31), secretariat, [state])
+    ret = Return.objects.get(round=round_, member_state=state)
+    confirmation.save_answers(ret, {key(state): Answer(Action.CONFIRM)}, secretariat)
+    confirmation.submit(ret, secretariat)
+    confirmation.accept(ret.pk, reviewer, today=datetime.date(2027, 3, 3))
+    source = Source.objects.get(publisher="ປະເທດລາວ")
+    assert source.slug == f"confirmation-{ret.pk}-confirmation-by-ປະເທດລາວ-ຮອບ-2027"
+    source.full_clean()

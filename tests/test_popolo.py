@@ -210,3 +210,34 @@ def test_everypolitician_popolo_resolves_every_membership(client, founding):
         assert membership.area.id == membership.area_id
     names = {membership.person.name for membership in memberships}
     assert "ສົມໃຈ່" in names and "Stanley Chong Hon Chung" in names
+
+
+def test_ids_built_from_unicode_slugs_keep_their_marks_and_stay_valid(
+    client, founding, validators
+):
+    from popolo_data.importer import Popolo
+
+    thailand = MemberState.objects.get(code="TH")
+    source = factories.source(title="รายงาน", slug="รายงาน", url="")
+    for name in ("สมชาย ใจดี", "สมชาย ใจดี่"):
+        city = factories.city(name=name, slug=name.replace(" ", "-"), member_state=thailand)
+        officer = factories.officer(city=city, name="ประยุทธ", start_date=datetime.date(2019, 1, 1))
+        officer.sources.add(source)
+    data = get_popolo(client)
+    for collection, schema in COLLECTIONS.items():
+        for item in data[collection]:
+            errors = [error.message for error in validators[schema].iter_errors(item)]
+            assert not errors, (collection, item["id"], errors)
+    areas = {a["id"] for a in data["areas"]}
+    assert {"area:สมชาย-ใจดี", "area:สมชาย-ใจดี่"} <= areas
+    posts = {p["id"] for p in data["posts"]}
+    assert {"post:csco:สมชาย-ใจดี", "post:csco:สมชาย-ใจดี่"} <= posts
+    popolo = Popolo(data)
+    held = [m for m in popolo.memberships if m.person.name == "ประยุทธ"]
+    assert sorted(m.area.id for m in held) == ["area:สมชาย-ใจดี", "area:สมชาย-ใจดี่"]
+    assert len({m.person.id for m in held}) == 2  # same name, two posts: two persons
+    # A source without a URL is cited by its anchor on the sources page, percent-encoded.
+    cited = {s["url"] for m in held for s in m.person.sources}
+    assert cited == {
+        "http://testserver/sources/#%E0%B8%A3%E0%B8%B2%E0%B8%A2%E0%B8%87%E0%B8%B2%E0%B8%99"
+    }

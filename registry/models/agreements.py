@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from ..history import RegistryHistoricalRecords
 from ..text_validators import multi_line, one_line
-from .base import REGISTRY_PERMISSIONS, DatePrecision, Verifiable, VerifiableQuerySet
+from .base import (
+    REGISTRY_PERMISSIONS,
+    DatePrecision,
+    RegistrySlugField,
+    Verifiable,
+    VerifiableQuerySet,
+)
 from .organisations import Organisation
 from .places import Network
 from .sources import Source
@@ -41,7 +47,7 @@ class Agreement(Verifiable):
         OTHER = "other", _("Other support")
 
     title = models.CharField(_("title"), max_length=300, validators=[one_line])
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    slug = RegistrySlugField(_("slug"), unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.AGREEMENT)
     parties = models.ManyToManyField(
         Organisation, blank=True, related_name="agreements", verbose_name=_("parties")

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..history import RegistryHistoricalRecords
 from ..text_validators import one_line
-from .base import REGISTRY_PERMISSIONS, Verifiable, VerifiableQuerySet
+from .base import REGISTRY_PERMISSIONS, RegistrySlugField, Verifiable, VerifiableQuerySet
 from .sources import Source
 
 
@@ -18,7 +18,7 @@ class Organisation(Verifiable):
     """A party to an agreement: a government, an agency, a company or an alliance."""
 
     name = models.CharField(_("name"), max_length=200, validators=[one_line])
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    slug = RegistrySlugField(_("slug"), unique=True)
     abbreviation = models.CharField(
         _("abbreviation"), max_length=30, validators=[one_line], blank=True
     )

@@ -13,6 +13,7 @@ from .base import (
     REGISTRY_PERMISSIONS,
     ConfirmableQuerySet,
     DatePrecision,
+    RegistrySlugField,
     Verifiable,
     VerifiableQuerySet,
 )
@@ -37,7 +38,7 @@ class NetworkQuerySet(VerifiableQuerySet):
 class Network(Verifiable):
     name = models.CharField(_("name"), max_length=200, validators=[one_line])
     acronym = models.CharField(_("acronym"), max_length=20, validators=[one_line], blank=True)
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    slug = RegistrySlugField(_("slug"), unique=True)
     description = models.TextField(_("aims and description"), blank=True, validators=[multi_line])
     launch_date = models.DateField(_("launch date"), null=True, blank=True)
     launch_date_precision = models.CharField(
@@ -124,7 +125,7 @@ class MemberState(Verifiable):
     code_alpha3 = models.CharField(
         _("ISO 3166-1 alpha-3 code"), max_length=3, validators=[one_line]
     )
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    slug = RegistrySlugField(_("slug"), unique=True)
     network = models.ForeignKey(
         Network,
         on_delete=models.PROTECT,
@@ -221,7 +222,7 @@ class CityQuerySet(ConfirmableQuerySet):
 
 class City(Verifiable):
     name = models.CharField(_("name"), max_length=200, validators=[one_line])
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    slug = RegistrySlugField(_("slug"), unique=True)
     member_state = models.ForeignKey(
         MemberState,
         on_delete=models.PROTECT,

@@ -2,12 +2,13 @@
 
 from django.db import models
 from django.urls import reverse
+from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext_lazy as _
 
 from ..history import RegistryHistoricalRecords
 from ..source_citations import supported_records
 from ..text_validators import multi_line, one_line
-from .base import REGISTRY_PERMISSIONS, Versioned
+from .base import REGISTRY_PERMISSIONS, RegistrySlugField, Versioned
 
 
 class SourceQuerySet(models.QuerySet):
@@ -21,7 +22,7 @@ class SourceQuerySet(models.QuerySet):
 
 class Source(Versioned):
     title = models.CharField(_("title"), max_length=300, validators=[one_line])
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    slug = RegistrySlugField(_("slug"), unique=True)
     publisher = models.CharField(_("publisher"), max_length=200, validators=[one_line], blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
     url = models.URLField(_("URL"), max_length=500, blank=True)
@@ -44,7 +45,9 @@ class Source(Versioned):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("registry:source-list") + f"#{self.slug}"
+        # The fragment percent-encoded as reverse() encodes paths; a browser decodes it to
+        # find the source's id on the page.
+        return reverse("registry:source-list") + "#" + iri_to_uri(self.slug)
 
     def natural_key(self):
         return (self.title,)

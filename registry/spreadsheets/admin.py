@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from import_export.admin import ImportExportMixin
 from import_export.forms import ImportForm
 
+from ..identifiers import content_disposition_header
 from .containers import refuse_name_mismatch
 from .errors import SpreadsheetError
 from .formats import FORMATS, XLSX
@@ -174,7 +175,7 @@ class SpreadsheetAdminMixin(ImportExportMixin):
             raise Http404(_("The refused rows are no longer available.")) from None
         response = HttpResponse(stored["data"], content_type=stored["content_type"])
         filename = f"{self.model._meta.model_name}-refused-rows.{stored['extension']}"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Disposition"] = content_disposition_header("attachment", filename)
         return response
 
     def process_import(self, request, **kwargs):
@@ -275,7 +276,9 @@ class WorkbookAdminMixin:
         if not has_registry_permissions(request.user, "export"):
             raise PermissionDenied
         response = HttpResponse(export_workbook("xlsx"), content_type=XLSX().get_content_type())
-        response["Content-Disposition"] = 'attachment; filename="ascn-registry.xlsx"'
+        response["Content-Disposition"] = content_disposition_header(
+            "attachment", "ascn-registry.xlsx"
+        )
         return response
 
     def workbook_import_view(self, request):

@@ -7,6 +7,7 @@ import tempfile
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
+from ..identifiers import content_disposition_header
 from .formats import format_for_name
 from .resources import RESOURCE_FOR_MODEL, export_rows
 from .writers import csv_lines, json_chunks, write_ods, write_xlsx
@@ -73,5 +74,5 @@ def export_response(
         response = HttpResponse(
             export_bytes(queryset, name, resource_class, columns), content_type=CONTENT_TYPES[name]
         )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header("attachment", filename)
     return response

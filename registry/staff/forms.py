@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 
 from ..history import DIFF_EXCLUDED_FIELDS
 from ..models import Agreement
+from ..models.base import free_slug
 
 
 def _display(value):
@@ -41,15 +42,23 @@ class VersionedModelForm(forms.ModelForm):
     expected_version = None
     # Inline forms that were not changed are not saved, so they need no check.
     check_unchanged = True
+    # The fields a blank slug is made from, the first one filled in (RegistryAdmin.slug_from).
+    slug_from = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.slug_from and "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = gettext(
+                "Left blank, it is made from the %(field)s, in any script."
+            ) % {"field": self.instance._meta.get_field(self.slug_from[0]).verbose_name}
         if not self.instance._state.adding:
             version = self.expected_version
             self.initial["version"] = self.instance.version if version is None else version
 
     def clean(self):
         cleaned_data = super().clean()
+        self.fill_slug(cleaned_data)
         if self.instance._state.adding or self.instance.pk is None:
             return cleaned_data
         if not self.check_unchanged and not self.has_changed():
@@ -69,6 +78,17 @@ class VersionedModelForm(forms.ModelForm):
         if cleaned_data.get("version") != current.version:
             raise ValidationError(self.conflict_messages(current), code="conflict")
         return cleaned_data
+
+    def fill_slug(self, cleaned_data):
+        """A blank slug made on the server from the name (the admin's own script drops
+        combining marks): as an import makes it, with "-2" for a name already taken."""
+        if not self.slug_from or "slug" not in self.fields or cleaned_data.get("slug"):
+            return
+        if "slug" in self.errors:
+            return
+        name = next((cleaned_data[f] for f in self.slug_from if cleaned_data.get(f)), "")
+        if name:
+            cleaned_data["slug"] = free_slug(type(self.instance), name, self.instance)
 
     def conflict_messages(self, current):
         """A headline, then one line per field: its value now, when opened, and yours."""

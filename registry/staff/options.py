@@ -53,6 +53,8 @@ class RegistryAdmin(SpreadsheetAdminMixin, VersionedFieldsMixin, SimpleHistoryAd
     # The unfiltered changelist's own count is a full COUNT(*) too: estimated on huge tables.
     paginator = LargeTablePaginator
     save_on_top = True
+    # The fields a blank slug is made from on save, the first one filled in (VersionedModelForm).
+    slug_from = ()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         # The version is a field of the form, not of the model form's fields (the model
@@ -65,6 +67,8 @@ class RegistryAdmin(SpreadsheetAdminMixin, VersionedFieldsMixin, SimpleHistoryAd
         revert_from = getattr(request, "registry_revert_from_version", None)
         if revert_from is not None:
             form = type(form.__name__, (form,), {"expected_version": revert_from})
+        if self.slug_from:
+            form = type(form.__name__, (form,), {"slug_from": self.slug_from})
         return form
 
     def save_model(self, request, obj, form, change):
@@ -149,10 +153,13 @@ class RegistryInline(VersionedFieldsMixin, admin.TabularInline):
     form = InlineVersionedModelForm
     extra = 0
     show_change_link = True
+    slug_from = ()
 
     def get_formset(self, request, obj=None, **kwargs):
         fields = kwargs.get("fields") or flatten_fieldsets(self.get_fieldsets(request, obj))
         kwargs["fields"] = [name for name in fields if name != "version"]
+        if self.slug_from and "form" not in kwargs:
+            kwargs["form"] = type(self.form.__name__, (self.form,), {"slug_from": self.slug_from})
         return super().get_formset(request, obj, **kwargs)
 
 

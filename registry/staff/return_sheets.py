@@ -16,11 +16,10 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.utils.http import content_disposition_header
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .. import confirmation, permissions
+from ..identifiers import content_disposition_header, registry_slug
 from ..models import City, MemberState, Officer, ReturnItem
 from ..spreadsheets.errors import SpreadsheetError
 from ..spreadsheets.files import FormulaCell, read_single_sheet
@@ -127,11 +126,11 @@ def return_spreadsheet(model_admin, request, return_id):
             elif not form.key.startswith(NEW_ADDITION):
                 rows.append(addition_row(form, ret))
     content = write_xlsx([(SHEET_TITLE, COLUMNS, rows)])
-    name = slugify(f"{ret.round.title} {ret.member_state.code}") or f"return-{ret.pk}"
+    name = registry_slug(f"{ret.round.title} {ret.member_state.code}") or f"return-{ret.pk}"
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx")
+    response["Content-Disposition"] = content_disposition_header("attachment", f"{name}.xlsx")
     return response
 
 

@@ -14,6 +14,7 @@ from .. import (
     linked_data,
     popolo,
 )
+from ..identifiers import content_disposition_header
 from .base import ConditionalGetMixin, PublicPageMixin, current_network
 
 # Open data ----------------------------------------------------------------------------------
@@ -27,7 +28,9 @@ class PopoloView(ConditionalGetMixin, View):
             popolo.build(request.build_absolute_uri("/")),
             json_dumps_params={"ensure_ascii": False, "indent": 1},
         )
-        response["Content-Disposition"] = 'inline; filename="ascn-registry-popolo.json"'
+        response["Content-Disposition"] = content_disposition_header(
+            "inline", "ascn-registry-popolo.json"
+        )
         return response
 
 
@@ -63,7 +66,7 @@ class DataDocumentView(ConditionalGetMixin, View):
         response = JsonResponse(
             document, content_type=self.content_type, json_dumps_params={"indent": 1}
         )
-        response["Content-Disposition"] = f'inline; filename="{self.filename}"'
+        response["Content-Disposition"] = content_disposition_header("inline", self.filename)
         return response
 
 

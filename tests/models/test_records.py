@@ -1,6 +1,7 @@
 import datetime
 import io
 import json
+import unicodedata
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -202,3 +203,20 @@ def test_natural_key_dump_flush_load_gives_the_same_data(tmp_path):
     path.write_text(out.getvalue())
     call_command("loaddata", str(path), verbosity=0)
     assert snapshot() == before
+
+
+@pytest.mark.parametrize("model", [Network, MemberState, City, Agreement, Source, Organisation])
+def test_every_slug_field_takes_slugs_in_any_script_and_stores_them_composed(model):
+    field = model._meta.get_field("slug")
+    decomposed = unicodedata.normalize("NFD", "đà-nẵng")
+    assert field.clean(decomposed, None) == "đà-nẵng"
+    assert field.clean("สมชาย-ใจดี่", None) == "สมชาย-ใจดี่"
+    for invalid in ("a b", "a--b", "-a"):
+        with pytest.raises(ValidationError):
+            field.clean(invalid, None)
+    # The form field too: Django's own Unicode slug field refuses the marks.
+    form_field = field.formfield()
+    assert form_field.clean(decomposed) == "đà-nẵng"
+    assert form_field.clean("ສົມໃຈ່") == "ສົມໃຈ່"
+    with pytest.raises(ValidationError):
+        form_field.clean("a b")

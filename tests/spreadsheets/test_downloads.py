@@ -40,3 +40,15 @@ def test_export_response_streams_json_and_builds_workbooks(founding):
 def test_export_bytes_can_limit_the_columns(founding):
     data = export_bytes(MemberState.objects.all(), "json", columns=["code", "name"])
     assert json.loads(data)[0] == {"code": "BN", "name": "Brunei Darussalam"}
+
+
+def test_a_download_named_in_any_script_has_an_ascii_fallback_and_its_utf8_name(founding):
+    for fmt in ("csv", "xlsx", "ods"):
+        response = export_response(City.objects.all(), fmt, filename=f"เมือง Đà Nẵng.{fmt}")
+        header = response["Content-Disposition"]
+        assert header.startswith('attachment; filename="')
+        assert header.split('"')[1].isascii() and header.split('"')[1].endswith(f"Nang.{fmt}")
+        assert header.endswith(
+            "; filename*=utf-8''%E0%B9%80%E0%B8%A1%E0%B8%B7%E0%B8%AD%E0%B8%87"
+            f"%20%C4%90%C3%A0%20N%E1%BA%B5ng.{fmt}"
+        )

@@ -18,6 +18,7 @@ from django.utils import timezone
 from simple_history import utils as history_utils
 
 from registry import history
+from registry.models.base import RegistrySlugField
 
 # Fields whose get_db_prep_save() hands a value of this exact type to PostgreSQL unchanged:
 # COPY takes such values as they are. Exact classes only: a subclass may prepare its values.
@@ -25,6 +26,7 @@ UNCHANGED_TYPES = {
     models.CharField: str,
     models.TextField: str,
     models.SlugField: str,
+    RegistrySlugField: str,  # prepares its values as SlugField does
     models.EmailField: str,
     models.URLField: str,
     models.DateField: datetime.date,

@@ -3,14 +3,11 @@ Checking a record before it is written: model validation without a query per row
 against the loaded records and the rest of the file, and slugs for new records.
 """
 
-import hashlib
-
 from django.core.exceptions import ValidationError
 from django.db.models.expressions import DatabaseDefault
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from ...folding import fold
+from ...identifiers import registry_slug
 
 
 class InstanceValidation:
@@ -108,13 +105,9 @@ class InstanceValidation:
             instance.slug = self.make_slug(instance)
 
     def make_slug(self, instance):
-        # fold() first: slugify() drops Latin letters with a stroke, which have no ASCII
-        # decomposition ("Đà Nẵng" would be "a-nang"). A name with no Latin letters gets a
-        # digest of the whole name, so two names one mark apart get two slugs.
-        base = slugify(fold(str(instance)))[:90].strip("-")
-        if not base:
-            digest = hashlib.sha1(str(instance).encode()).hexdigest()[:8]
-            base = f"{instance._meta.model_name}-{digest}"
+        # Every script kept (identifiers.registry_slug), so two names one mark apart get two
+        # slugs; only the same name twice gets "-2". Room is left for the suffix.
+        base = registry_slug(str(instance), max_length=90) or instance._meta.model_name
         taken = self.unique_values.setdefault("slug", {})
         slug, n = base, 2
         while slug in taken:

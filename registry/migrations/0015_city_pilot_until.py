@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0013_return_additions_and_partial_review'),
+        ('registry', '0014_return_additions_and_partial_review'),
     ]
 
     operations = [

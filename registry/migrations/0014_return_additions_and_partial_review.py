@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0012_public_suggestions'),
+        ('registry', '0013_unicode_slugs'),
     ]
 
     operations = [
