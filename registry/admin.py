@@ -1,6 +1,7 @@
 """The registry's models in the staff admin: one registration each, declarative."""
 
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.urls import path
 from django.utils.html import format_html
 from django.utils.text import smart_split, unescape_string_literal
@@ -50,8 +51,16 @@ class OfficerInline(MemberStateScopedMixin, RegistryInline):
     fields = ["name", "designation", "role", "start_date", "end_date", "last_verified"]
 
 
+class CityInlineFormSet(BaseInlineFormSet):
+    def save_new(self, form, commit=True):
+        # The inline has no network field: a city added under a state is in the state's network.
+        form.instance.network_id = self.instance.network_id
+        return super().save_new(form, commit=commit)
+
+
 class CityInline(MemberStateScopedMixin, RegistryInline):
     model = City
+    formset = CityInlineFormSet
     fields = ["name", "slug", "latitude", "longitude", "pilot_since"]
     slug_from = ("name",)
 

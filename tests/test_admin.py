@@ -252,3 +252,37 @@ def test_a_slug_blanked_in_the_inline_is_made_again_from_the_name(founding, edit
     assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
     bangkok.refresh_from_db()
     assert (bangkok.name, bangkok.slug) == ("กรุงเทพมหานคร", "กรุงเทพมหานคร")
+
+
+def test_a_city_added_in_the_member_states_inline_joins_the_states_network(
+    founding, editor_client
+):
+    thailand = MemberState.objects.get(code="TH")
+    cities = list(thailand.cities.order_by("pk"))
+    data = form_data(thailand)
+    data.update(
+        {"cities-TOTAL_FORMS": str(len(cities) + 1), "cities-INITIAL_FORMS": str(len(cities))}
+    )
+    for n, city in enumerate(cities):
+        data.update(
+            {
+                f"cities-{n}-id": city.pk,
+                f"cities-{n}-member_state": thailand.pk,
+                f"cities-{n}-version": city.version,
+                f"cities-{n}-name": city.name,
+                f"cities-{n}-slug": city.slug,
+                f"cities-{n}-latitude": city.latitude or "",
+                f"cities-{n}-longitude": city.longitude or "",
+                f"cities-{n}-pilot_since": city.pilot_since or "",
+            }
+        )
+    new = len(cities)
+    data.update({f"cities-{new}-member_state": thailand.pk, f"cities-{new}-name": "ขอนแก่น"})
+    response = editor_client.post(admin_url(MemberState, "change", thailand.pk), data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    added = City.objects.get(name="ขอนแก่น")
+    assert (added.member_state, added.network, added.slug) == (
+        thailand,
+        thailand.network,
+        "ขอนแก่น",
+    )
