@@ -28,6 +28,7 @@ def screenshot(driver, name):
     if folder := os.environ.get("ASCN_SCREENSHOT_DIR"):
         height = driver.execute_script("return document.documentElement.scrollHeight")
         driver.set_window_size(1280, min(max(height, 600), 2400))
+        driver.execute_script("window.scrollTo(0, 0)")  # from the top, not the last field typed in
         driver.save_screenshot(str(Path(folder) / f"{name}.png"))
         driver.set_window_size(1280, 1000)
 
