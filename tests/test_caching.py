@@ -265,26 +265,50 @@ def test_a_compressed_cached_page_is_the_compressed_fresh_page(client, founding,
     }
 
 
-IGNORED_QUERIES = [
-    ("/", "/?junk=1"),
-    ("/cities/", "/cities/?junk=1&page=&q="),
-    ("/cities/?member_state=TH&q=bang", "/cities/?q=bang&utm_source=x&member_state=TH"),
-    ("/cities/bangkok/", "/cities/bangkok/?junk=1&member_state=KH"),
-    ("/officers/?current=all", "/officers/?junk=%3Cb%3E&current=all&format="),
-    ("/data/popolo.json", "/data/popolo.json?junk=1&as_of=2019-01-01"),
+def with_unknown_parameters(path):
+    """`path` with an unknown parameter and a tracking one added, before and after its own."""
+    address, _, query = path.partition("?")
+    return f"{address}?junk=1&" + (f"{query}&" if query else "") + "utm_source=x"
+
+
+# Every public address, as test_a_cached_page_equals_a_fresh_one_for_every_host_and_scheme
+# fetches them, with unknown parameters added; then empty and reordered ones.
+IGNORED_QUERIES = [(name, path, with_unknown_parameters(path)) for name, path in EXAMPLES] + [
+    ("registry:city-list", "/cities/", "/cities/?junk=1&page=&q="),
+    (
+        "registry:city-list",
+        "/cities/?member_state=TH&q=bang",
+        "/cities/?q=bang&utm_source=x&member_state=TH",
+    ),
+    ("registry:city-detail", "/cities/bangkok/", "/cities/bangkok/?junk=1&member_state=KH"),
+    (
+        "registry:officer-list",
+        "/officers/?current=all",
+        "/officers/?junk=%3Cb%3E&current=all&format=",
+    ),
+    ("registry:popolo", "/data/popolo.json", "/data/popolo.json?junk=1&as_of=2019-01-01"),
 ]
 
 
-@pytest.mark.parametrize(("plain", "noisy"), IGNORED_QUERIES)
+@pytest.mark.parametrize(
+    ("name", "plain", "noisy"), IGNORED_QUERIES, ids=[noisy for _n, _p, noisy in IGNORED_QUERIES]
+)
 def test_unknown_and_empty_parameters_neither_add_cache_entries_nor_change_the_page(
-    client, founding, page_cache, plain, noisy
+    client, founding, page_cache, name, plain, noisy
 ):
     first = fetch(client, plain)
+    # A streamed download (CSV, JSON) and a redirect are never kept in the page cache, so
+    # there is no entry for the unknown parameters to add to or to miss.
+    if first.streaming or first.status_code != 200:
+        pytest.skip(
+            f"{plain} answers {first.status_code}, streamed: {first.streaming}; never kept"
+        )
     keys = len(page_cache._cache)
-    assert keys == 1
+    assert keys == (1 if name in CACHED_NAMES else 0)
     with CaptureQueriesContext(connection) as queries:
         noisy_response = fetch(client, noisy)
-    assert len(queries) == 1  # from the cache: nothing rendered
+    if name in CACHED_NAMES:
+        assert len(queries) == 1  # from the cache: nothing rendered
     assert len(page_cache._cache) == keys
     assert snapshot(noisy_response) == snapshot(first)
     assert b"junk" not in noisy_response.content and b"utm_source" not in noisy_response.content
