@@ -336,3 +336,33 @@ def test_a_page_served_under_another_script_prefix_is_a_page_of_its_own(
     assert b'href="/mirror/cities/"' in mounted.content
     assert b"/mirror/" not in plain.content
     assert snapshot(again) == snapshot(mounted)
+
+
+LIST_NAMES = sorted(name for name in CACHED_NAMES if name.endswith("-list"))
+
+
+@pytest.mark.parametrize("name", LIST_NAMES)
+def test_xlsx_downloads_are_never_kept_and_carry_the_same_headers_each_time(
+    client, founding, page_cache, name
+):
+    """An XLSX file records the time it was written, so it is built for every request: the
+    page cache must keep no entry for it, and its headers (validators, CORS, the file name)
+    must not change between requests while the data does not."""
+    path = PUBLIC_EXAMPLES[name][0] + "?format=xlsx"
+    responses = [fetch(client, path) for _ in range(2)]
+    headers = []
+    for response in responses:
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        assert response["Content-Disposition"].startswith("attachment; ")
+        assert ".xlsx" in response["Content-Disposition"]
+        data = b"".join(response.streaming_content) if response.streaming else response.content
+        assert data.startswith(b"PK")
+        # The length too may change with the write time (compressed), but is always true.
+        assert int(response["Content-Length"]) == len(data)
+        drop = {"Date", "Content-Length"}
+        headers.append({k: v for k, v in response.headers.items() if k not in drop})
+    assert headers[0] == headers[1]
+    assert len(page_cache._cache) == 0
