@@ -118,7 +118,8 @@ SCHEMES = ("http", "https")
 
 # At least one address for every public URL pattern (test_every_public_url_pattern_is_covered
 # holds that): pages, lists with filters, pages and downloads, the open data and the files
-# for crawlers. XLSX downloads are left out: the file records the time it was written.
+# for crawlers. XLSX downloads are left out: the file records the time it was written (they
+# are never kept: test_xlsx_downloads_are_never_kept_and_carry_the_same_headers_each_time).
 PUBLIC_EXAMPLES = {
     "favicon.ico": ["/favicon.ico"],
     "robots": ["/robots.txt"],
