@@ -97,17 +97,32 @@ def test_a_declaration_split_between_two_reads_is_still_found(settings):
         read_workbook(rewrite_zip(data, insert), "ODS")
 
 
-def test_a_semicolon_csv_gets_a_message_naming_the_separator():
-    data = csv_bytes([CITY_HEADERS, ["Khon Kaen", "TH", "16,4", "102,8"]], delimiter=";")
+# Each separator the README says is refused, and how the message names it.
+OTHER_SEPARATORS = {";": "';'", "\t": "tabs", "|": "'|'"}
+
+
+def other_separator_csv(separator):
+    return csv_bytes(
+        [
+            CITY_HEADERS,
+            ["Khon Kaen", "TH", "16,4", "102,8"],
+            ["Udon Thani", "TH", "17,4", "102,8"],
+        ],
+        delimiter=separator,
+    )
+
+
+@pytest.mark.parametrize("separator", OTHER_SEPARATORS, ids=["semicolon", "tab", "pipe"])
+def test_a_semicolon_csv_gets_a_message_naming_the_separator(separator):
     with pytest.raises(SpreadsheetError) as refused:
-        read_csv(data)
-    assert "separated by ';', not commas" in str(refused.value)
+        read_csv(other_separator_csv(separator))
+    assert f"separated by {OTHER_SEPARATORS[separator]}, not commas" in str(refused.value)
 
 
 @pytest.mark.django_db
-def test_a_semicolon_csv_changes_nothing(founding):
+@pytest.mark.parametrize("separator", OTHER_SEPARATORS, ids=["semicolon", "tab", "pipe"])
+def test_a_semicolon_csv_changes_nothing(founding, separator):
     before = registry_state()
-    data = csv_bytes([CITY_HEADERS, ["Khon Kaen", "TH", "16,4", "102,8"]], delimiter=";")
     with pytest.raises(SpreadsheetError):
-        CityResource().import_data(read_csv(data))
+        CityResource().import_data(read_csv(other_separator_csv(separator)))
     assert registry_state() == before

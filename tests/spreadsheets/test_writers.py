@@ -10,10 +10,11 @@ import defusedxml.ElementTree as ElementTree
 import pytest
 from django.core.management import CommandError, call_command
 
-from registry.models import City, MemberState
+from registry.models import City, MemberState, Source
+from registry.spreadsheets.downloads import export_bytes
 from registry.spreadsheets.files import read_workbook
 from registry.spreadsheets.ods_writer import write_ods
-from registry.spreadsheets.resources import CityResource
+from registry.spreadsheets.resources import CityResource, SourceResource
 from registry.spreadsheets.writers import write_xlsx
 
 from ..spreadsheet_files import import_file, read_back, registry_state, rewrite_zip
@@ -72,6 +73,67 @@ def test_ods_tabs_line_breaks_spaces_and_rich_text_as_libreoffice_writes_them_re
     data = write_ods([("S", ["text"], [[f"cell{index}"] for index in range(len(cells))])])
     (dataset,) = read_workbook(rewrite_zip(data, replace), "ODS").values()
     assert [row[0] for row in dataset] == list(cells.values())
+
+
+def rich_text_xlsx(sources, edits):
+    """The sources' XLSX export with `edits` ({(title, column): runs}) as rich-text cells."""
+    from openpyxl import load_workbook
+    from openpyxl.cell.rich_text import CellRichText
+
+    workbook = load_workbook(io.BytesIO(export_bytes(sources, "xlsx", SourceResource)))
+    sheet = workbook.active
+    headers = [cell.value for cell in sheet[1]]
+    rows = {row[headers.index("title")].value: row for row in sheet.iter_rows(min_row=2)}
+    for (title, column), runs in edits.items():
+        rows[title][headers.index(column)].value = CellRichText(runs)
+    stream = io.BytesIO()
+    workbook.save(stream)
+    return stream.getvalue()
+
+
+@pytest.mark.django_db
+def test_xlsx_rich_text_runs_import_as_their_exact_concatenated_text(founding):
+    """A cell formatted in Excel or LibreOffice (bold, italic, another font for a word) is
+    stored as rich-text runs; the import reads the text of every run, in order, with the
+    tabs, line breaks and runs of spaces a run holds, and none of its formatting."""
+    from openpyxl.cell.rich_text import TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    sources = Source.objects.order_by("pk")
+    edited, unchanged = sources[0], sources[1]
+    note = [
+        TextBlock(InlineFont(b=True), "Bold"),
+        " plain, ",
+        TextBlock(InlineFont(i=True, rFont="Courier New"), "italic  mono"),
+        TextBlock(InlineFont(rFont="Noto Sans Lao", sz=14, color="FFFF0000"), "\tທ\nline two"),
+        TextBlock(InlineFont(u="single", strike=True), " end"),
+    ]
+    expected = "Bold plain, italic  mono\tທ\nline two end"
+    # The same text as stored, only formatted: not a change.
+    title = [TextBlock(InlineFont(b=True), unchanged.title[:3]), unchanged.title[3:]]
+    data = rich_text_xlsx(
+        sources, {(edited.title, "note"): note, (unchanged.title, "title"): title}
+    )
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    sheet_xml = b"".join(
+        archive.read(name) for name in archive.namelist() if name.startswith("xl/")
+    )
+    assert sheet_xml.count(b"<r>") >= len(note) + len(title) - 2  # runs, not plain strings
+    before = {source.pk: source.note for source in sources}
+
+    result = import_file(SourceResource, data, "xlsx")
+    assert not result.refused, result.report()
+    assert result.totals["new"] == 0 and result.totals["update"] == 1
+    assert Source.objects.get(pk=edited.pk).note == expected
+    assert Source.objects.get(pk=unchanged.pk).title == unchanged.title
+    assert dict(sources.values_list("pk", "note")) == {
+        **before,
+        edited.pk: expected,
+    }
+    state = registry_state()
+    again = import_file(SourceResource, data, "xlsx")
+    assert again.totals["new"] == again.totals["update"] == 0
+    assert registry_state() == state
 
 
 def test_xlsx_formula_looking_text_is_typed_text_with_the_quote_prefix_style():
