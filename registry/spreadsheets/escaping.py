@@ -21,4 +21,15 @@ def escape_formula(value):
 
 
 def unescape_formula(value):
-    return value[1:] if value.startswith(ESCAPE) else value
+    """
+    escape_formula undone: the apostrophe is removed only where escape_formula puts one, before
+    a formula trigger or another apostrophe. So text that merely begins with an apostrophe in a
+    CSV another program wrote ("'quoted", which LibreOffice saves as it is) keeps it.
+    """
+    if (
+        value.startswith(ESCAPE)
+        and value[1:2]
+        and (value[1] in FORMULA_TRIGGERS or value[1] == ESCAPE)
+    ):
+        return value[1:]
+    return value

@@ -167,13 +167,13 @@ DATES = {
     "resource_class", [CityResource, OfficerResource], ids=["cities", "officers"]
 )
 def test_a_csv_saved_by_libreoffice_from_an_export_imports_with_no_change(
-    dated, tmp_path, resource_class, exported
+    awkward, dated, tmp_path, resource_class, exported
 ):
     """The issue's symptom: an export opened in LibreOffice and saved as CSV was refused.
     Saved as CSV with commas and UTF-8, the cells as shown (so dates as the export's ISO
-    dates), it imports as CSV with no change. (Not with AWKWARD_TEXT: LibreOffice writes
-    "'quoted" as it is, and the CSV import takes a leading apostrophe for the registry's own
-    formula escape, as the README says, so that one cell would lose it.)"""
+    dates), it imports as CSV with no change, AWKWARD_TEXT included: LibreOffice writes
+    formula-looking text and "'quoted" as they are, and the import removes an apostrophe only
+    where the registry's own escape puts one."""
     model = resource_class._meta.model
     before = registry_state()
     data = convert(
