@@ -247,6 +247,7 @@ PUBLIC_PAGES = [
     "/agreements/",
     "/agreements/mou-jetro-undp/",
     "/sources/",
+    "/changes/",
 ]
 ERROR_PAGES = {
     "/test-errors/400/": 400,
