@@ -292,6 +292,15 @@ def test_every_public_page_type_has_no_axe_violations(site, browser, axe):
     assert found == {}
 
 
+def test_a_page_of_changes_has_no_axe_violations(site, browser, axe):
+    from .test_changes import record_some_changes
+
+    record_some_changes()
+    browser.get(site + "/changes/")
+    assert browser.find_elements("css selector", "ol.changes li del")
+    assert axe() == []
+
+
 @pytest.mark.parametrize("width", [400, 1200])
 def test_home_and_a_filtered_list_have_no_axe_violations_at_phone_and_desktop_widths(
     site, browser, axe, width

@@ -28,6 +28,20 @@ def fresh_pages(settings):
     caches[settings.REGISTRY_DATA_CACHE].clear()
 
 
+def record_some_changes():
+    """A rename in two scripts, an import, a change of member state and a deletion: every kind
+    of entry the page shows (for the HTML and accessibility checks too)."""
+    city = factories.city(name="เชียงใหม่", pilot_since="2018-04-28")
+    city.name = "ຫຼວງພະບາງ"
+    city.save()
+    with recorded_as(reason="Spreadsheet import of cities.xlsx"):
+        city.pilot_since = None
+        city.member_state = factories.member_state(name="Lao PDR (test)")
+        city.save()
+    factories.source(title="A source soon gone").delete()
+    return city
+
+
 def text(response):
     html = response.content.decode()
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
@@ -173,6 +187,16 @@ def test_the_feed_is_atom_newest_first_with_an_id_title_updated_and_link_per_ent
     # The same row keeps its id in the next feed.
     again = ET.fromstring(Client().get("/changes/feed/").content)
     assert again.findall(f"{ATOM}entry")[0].findtext(f"{ATOM}id") == ids[0]
+
+
+def test_every_kind_of_entry_renders():
+    record_some_changes()
+    page = text(changes_page())
+    assert "pilot city since: 2018-04-28 → empty" in page
+    # A relation is told by the related records' names, not their ids.
+    assert re.search(r"member state: State \w+ → Lao PDR \(test\) ", page)
+    assert "ຫຼວງພະບາງ changed by import" in page
+    assert "A source soon gone deleted by the secretariat" in page
 
 
 def test_the_page_links_to_its_feed():
