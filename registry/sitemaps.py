@@ -13,7 +13,16 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from .models import Agreement, City, DataVersion, MemberState, Officer, Organisation, Source
+from .models import (
+    Agreement,
+    City,
+    DataVersion,
+    MemberState,
+    Network,
+    Officer,
+    Organisation,
+    Source,
+)
 
 
 def last_changes(model, key="id", **filters):
@@ -97,6 +106,7 @@ class ListPageSitemap(Sitemap):
         "officer-list": (Officer,),
         "agreement-list": (Agreement, Organisation),
         "source-list": (Source,),
+        "change-list": (MemberState, City, Officer, Agreement, Organisation, Network, Source),
         # The data page describes every table (like the home page).
         "data": (),
     }

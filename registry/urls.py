@@ -49,6 +49,8 @@ urlpatterns = [
         name="agreement-detail",
     ),
     path("sources/", views.SourceListView.as_view(), name="source-list"),
+    path("changes/", views.ChangeListView.as_view(), name="change-list"),
+    path("changes/feed/", views.ChangeFeedView.as_view(), name="change-feed"),
     path("data/", views.DataView.as_view(), name="data"),
     path("data/datapackage.json", views.DataPackageView.as_view(), name="data-package"),
     path("data/catalog.jsonld", views.DataCatalogueView.as_view(), name="data-catalogue"),

@@ -247,6 +247,7 @@ PUBLIC_PAGES = [
     "/agreements/",
     "/agreements/mou-jetro-undp/",
     "/sources/",
+    "/changes/",
 ]
 ERROR_PAGES = {
     "/test-errors/400/": 400,
@@ -289,6 +290,15 @@ def test_every_public_page_type_has_no_axe_violations(site, browser, axe):
         if violations := axe():
             found[path] = violations
     assert found == {}
+
+
+def test_a_page_of_changes_has_no_axe_violations(site, browser, axe):
+    from .test_changes import record_some_changes
+
+    record_some_changes()
+    browser.get(site + "/changes/")
+    assert browser.find_elements("css selector", "ol.changes li del")
+    assert axe() == []
 
 
 @pytest.mark.parametrize("width", [400, 1200])

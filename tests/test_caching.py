@@ -138,6 +138,8 @@ PUBLIC_EXAMPLES = {
     "registry:agreement-list": ["/agreements/", "/agreements/?year=2018"],
     "registry:agreement-detail": ["/agreements/mou-jetro-undp/"],
     "registry:source-list": ["/sources/"],
+    "registry:change-list": ["/changes/", "/changes/?page=1"],
+    "registry:change-feed": ["/changes/feed/"],
     "registry:popolo": ["/data/popolo.json"],
     "registry:data": ["/data/"],
     "registry:data-package": ["/data/datapackage.json"],

@@ -62,6 +62,14 @@ def test_every_public_page_and_error_page_is_valid_html(founding, client, settin
     assert nu_checker_errors(files) == []
 
 
+@pytest.mark.django_db
+def test_a_page_of_changes_is_valid_html(founding, client, tmp_path):
+    from .test_changes import record_some_changes
+
+    record_some_changes()
+    assert nu_checker_errors([save(tmp_path, client, "/changes/")]) == []
+
+
 def test_the_checker_reports_an_invalid_page(tmp_path):
     """The check above could not pass by reading nothing."""
     page = tmp_path / "invalid.html"

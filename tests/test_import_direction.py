@@ -30,6 +30,7 @@ LAYERS = [
         "registry.confirmation",
         "registry.signals",
         "registry.popolo",
+        "registry.changes",
         "registry.maps",
         "registry.forms",
         "registry.templatetags",

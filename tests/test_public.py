@@ -47,6 +47,8 @@ def text_of(response):
         ("agreement-list", {}, "/agreements/"),
         ("agreement-detail", {"slug": "mou-jetro-undp"}, "/agreements/mou-jetro-undp/"),
         ("source-list", {}, "/sources/"),
+        ("change-list", {}, "/changes/"),
+        ("change-feed", {}, "/changes/feed/"),
         ("popolo", {}, "/data/popolo.json"),
         ("data", {}, "/data/"),
         ("data-package", {}, "/data/datapackage.json"),

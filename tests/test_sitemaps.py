@@ -57,6 +57,7 @@ def test_the_sitemap_lists_every_city_state_agreement_and_list_with_lastmod(foun
                 "/officers/",
                 "/agreements/",
                 "/sources/",
+                "/changes/",
                 "/data/",
             )
         ),

@@ -6,10 +6,11 @@ Every page answers conditional requests from the data version (ConditionalGetMix
 rows: relations are fetched with select_related/prefetch_related, never per row.
 
 By concern: base.py (conditional GET, page cache, as-of), lists.py, pages.py, data.py
-(open-data documents), corrections.py (suggestions from the public), errors.py.
+(open-data documents), changes.py (the record of changes), corrections.py (suggestions from the public), errors.py.
 """
 
 from .base import AsOfForm, AsOfMixin, ConditionalGetMixin, PublicPageMixin, current_network
+from .changes import ChangeFeed, ChangeFeedView, ChangeListView
 from .corrections import SuggestionCreateView, SuggestionsEnabledMixin, SuggestionThanksView
 from .data import (
     DataCatalogueView,
@@ -36,6 +37,9 @@ __all__ = [
     "AgreementListView",
     "AsOfForm",
     "AsOfMixin",
+    "ChangeFeed",
+    "ChangeFeedView",
+    "ChangeListView",
     "CityDetailView",
     "CityListView",
     "ConditionalGetMixin",
